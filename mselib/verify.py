@@ -1,0 +1,156 @@
+"""The checks that the chapters call, so that every check in the book reads the same.
+
+Two kinds of claim are checked in the book:
+
+* a symbolic identity, ``lhs == rhs`` for all values of the symbols, checked with
+  :func:`assert_sym_equal`;
+* a numeric agreement between two independent computations, checked with
+  :func:`assert_close` and an explicit tolerance.
+
+Both raise :class:`AssertionError` with both sides shown when the claim fails, so
+a notebook cell that calls them fails loudly under ``pytest --nbval``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+from numpy.typing import ArrayLike
+
+__all__ = ["assert_close", "assert_sym_equal"]
+
+
+def assert_sym_equal(lhs: sp.Basic, rhs: sp.Basic, *, label: str = "identity") -> None:
+    """Assert that two SymPy expressions (or matrices) are identical.
+
+    The difference ``lhs - rhs`` is simplified and must be exactly zero (for a
+    matrix, every entry must be zero). Equality that holds only for some values of
+    the symbols fails: declare assumptions on the symbols (``real=True``,
+    ``positive=True``) where the identity needs them.
+
+    Parameters
+    ----------
+    lhs, rhs : sympy expression or sympy Matrix
+        The two sides of the claimed identity.
+    label : str, optional
+        A name for the claim, shown in the error message.
+
+    Raises
+    ------
+    AssertionError
+        If the simplified difference is not zero; the message shows both sides and
+        the simplified difference.
+    TypeError
+        If only one side is a matrix, or the matrices differ in shape.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b = sp.symbols("a b", real=True)
+    >>> assert_sym_equal((a - b)**2, a**2 - 2*a*b + b**2, label="square of a difference")
+    >>> assert_sym_equal((a - b)**2, a**2 - b**2)
+    Traceback (most recent call last):
+    ...
+    AssertionError: identity does not hold:
+      lhs = (a - b)**2
+      rhs = a**2 - b**2
+      lhs - rhs simplifies to 2*b*(-a + b), not 0
+    """
+    lhs_is_matrix = isinstance(lhs, sp.MatrixBase)
+    rhs_is_matrix = isinstance(rhs, sp.MatrixBase)
+    if lhs_is_matrix != rhs_is_matrix:
+        raise TypeError(
+            f"{label}: cannot compare a matrix with a scalar expression "
+            f"(lhs is {type(lhs).__name__}, rhs is {type(rhs).__name__})"
+        )
+    if lhs_is_matrix and lhs.shape != rhs.shape:
+        raise TypeError(f"{label}: matrix shapes differ: lhs {lhs.shape}, rhs {rhs.shape}")
+    difference = sp.simplify(lhs - rhs)
+    is_zero = difference.is_zero_matrix if lhs_is_matrix else difference == 0
+    if not is_zero:
+        raise AssertionError(
+            f"{label} does not hold:\n  lhs = {lhs}\n  rhs = {rhs}\n"
+            f"  lhs - rhs simplifies to {difference}, not 0"
+        )
+
+
+def assert_close(
+    actual: ArrayLike,
+    expected: ArrayLike,
+    *,
+    rtol: float,
+    atol: float = 0.0,
+    label: str = "values",
+) -> float:
+    """Assert that two numeric results agree within a stated tolerance.
+
+    The test is ``|actual - expected| <= atol + rtol * |expected|`` element-wise,
+    as in :func:`numpy.testing.assert_allclose`. The shapes must be equal: nothing
+    is broadcast, so a column and a row never agree by accident.
+
+    Parameters
+    ----------
+    actual, expected : array_like
+        The two results. Use two *independent* computations (say the lambdified
+        SymPy formula and ``mselib``), never a value produced by the code under test.
+    rtol : float
+        Relative tolerance; keyword-only and required, so that every check states it.
+    atol : float, optional
+        Absolute tolerance, for values that are zero or close to it. Default 0.
+    label : str, optional
+        A name for the comparison, shown in the error message.
+
+    Returns
+    -------
+    float
+        The largest absolute difference found (0.0 for exact agreement).
+
+    Raises
+    ------
+    AssertionError
+        If any element is outside the tolerance; the message gives the largest
+        absolute and relative differences and where they occur.
+    ValueError
+        If the shapes differ, or a tolerance is negative or not finite.
+
+    Examples
+    --------
+    >>> assert_close(0.1 + 0.2, 0.3, rtol=1e-15)
+    5.551115123125783e-17
+    >>> assert_close([1.0, 2.0], [1.0, 2.1], rtol=1e-3, label="demo")
+    Traceback (most recent call last):
+    ...
+    AssertionError: demo: 1 of 2 values differ by more than atol + rtol*|expected| (rtol=0.001, atol=0)
+      largest absolute difference 0.1 at index (1,): actual 2, expected 2.1
+      largest relative difference 0.0476
+    """
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if not (np.isfinite(tol) and tol >= 0):
+            raise ValueError(f"{label}: {name} must be a finite non-negative number, got {tol!r}")
+    actual_arr = np.asarray(actual, dtype=np.float64)
+    expected_arr = np.asarray(expected, dtype=np.float64)
+    if actual_arr.shape != expected_arr.shape:
+        raise ValueError(
+            f"{label}: shapes differ: actual {actual_arr.shape}, expected {expected_arr.shape} "
+            "(nothing is broadcast)"
+        )
+    if actual_arr.size == 0:
+        return 0.0
+    abs_diff = np.abs(actual_arr - expected_arr)
+    both_nan = np.isnan(actual_arr) & np.isnan(expected_arr)
+    abs_diff = np.where(both_nan, 0.0, abs_diff)
+    bound = atol + rtol * np.abs(expected_arr)
+    bad = ~(abs_diff <= bound)
+    if bad.any():
+        worst = np.unravel_index(int(np.nanargmax(np.where(np.isnan(abs_diff), np.inf, abs_diff))),
+                                 abs_diff.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = np.where(abs_diff == 0, 0.0, abs_diff / np.abs(expected_arr))
+        raise AssertionError(
+            f"{label}: {int(bad.sum())} of {bad.size} values differ by more than "
+            f"atol + rtol*|expected| (rtol={rtol:g}, atol={atol:g})\n"
+            f"  largest absolute difference {abs_diff[worst]:.3g} at index {tuple(map(int, worst))}: "
+            f"actual {actual_arr[worst]:.6g}, expected {expected_arr[worst]:.6g}\n"
+            f"  largest relative difference {np.nanmax(rel):.3g}"
+        )
+    return float(abs_diff.max())

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""One entry point for readers and CI, needing nothing but Python 3.10+.
+
+    python3 tasks.py site    build the website into _build/html
+    python3 tasks.py test    run every test: mselib, doctests, every notebook (nbval)
+    python3 tasks.py lab     open the chapters in JupyterLab
+    python3 tasks.py setup   only create the environment
+
+Each command first makes sure an isolated virtual environment exists (``.venv`` next
+to this file, or the folder named by ``MSE_BOOK_VENV``) with ``requirements.txt``
+installed. The environment is reinstalled only when ``requirements.txt`` or
+``pyproject.toml`` change. Extra arguments are passed on: ``python3 tasks.py test -k mse``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("MSE_BOOK_VENV", ROOT / ".venv")).resolve()
+STAMP = VENV / ".requirements.sha256"
+SCRIPTS = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = SCRIPTS / ("python.exe" if os.name == "nt" else "python")
+
+
+def run(*command: str | os.PathLike[str]) -> None:
+    print("+", " ".join(str(part) for part in command), flush=True)
+    completed = subprocess.run([str(part) for part in command], cwd=ROOT)
+    if completed.returncode != 0:
+        sys.exit(completed.returncode)
+
+
+def requirements_digest() -> str:
+    digest = hashlib.sha256()
+    for name in ("requirements.txt", "pyproject.toml"):
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
+def setup() -> None:
+    if sys.version_info < (3, 10):
+        sys.exit(f"Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
+    wanted = requirements_digest()
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not PYTHON.exists():
+        print(f"Creating a virtual environment in {VENV}", flush=True)
+        venv.create(VENV, with_pip=True)
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "-r", ROOT / "requirements.txt")
+    # Matplotlib builds its font cache on first import and says so on stderr; do it
+    # now so that no notebook output depends on whether this is the first run.
+    run(PYTHON, "-c", "import matplotlib.pyplot")
+    STAMP.write_text(wanted)
+
+
+def main(argv: list[str]) -> None:
+    if not argv or argv[0] not in {"setup", "site", "test", "lab"}:
+        sys.exit(__doc__)
+    command, extra = argv[0], argv[1:]
+    setup()
+    if command == "test":
+        run(PYTHON, "-m", "pytest", *extra)
+    elif command == "site":
+        run(SCRIPTS / "jupyter-book", "build", "--warningiserror", "--keep-going", "-n", *extra, ROOT)
+        print(f"\nThe site is at {ROOT / '_build' / 'html' / 'index.html'}")
+    elif command == "lab":
+        run(SCRIPTS / "jupyter", "lab", *extra, ROOT / "chapters")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
