@@ -43,7 +43,7 @@ def requirements_digest() -> str:
 
 
 def setup() -> None:
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036  (this file may be run by an older Python)
         sys.exit(f"Python 3.10 or newer is needed; this is {sys.version.split()[0]}.")
     wanted = requirements_digest()
     if PYTHON.exists() and STAMP.exists() and STAMP.read_text() == wanted:
@@ -67,7 +67,8 @@ def main(argv: list[str]) -> None:
     if command == "test":
         run(PYTHON, "-m", "pytest", *extra)
     elif command == "site":
-        run(SCRIPTS / "jupyter-book", "build", "--warningiserror", "--keep-going", "-n", *extra, ROOT)
+        build = ("build", "--warningiserror", "--keep-going", "-n")
+        run(SCRIPTS / "jupyter-book", *build, *extra, ROOT)
         print(f"\nThe site is at {ROOT / '_build' / 'html' / 'index.html'}")
     elif command == "lab":
         run(SCRIPTS / "jupyter", "lab", *extra, ROOT / "chapters")

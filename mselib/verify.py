@@ -120,7 +120,7 @@ def assert_close(
     >>> assert_close([1.0, 2.0], [1.0, 2.1], rtol=1e-3, label="demo")
     Traceback (most recent call last):
     ...
-    AssertionError: demo: 1 of 2 values differ by more than atol + rtol*|expected| (rtol=0.001, atol=0)
+    AssertionError: demo: 1 of 2 values outside atol + rtol*|expected| (rtol=0.001, atol=0)
       largest absolute difference 0.1 at index (1,): actual 2, expected 2.1
       largest relative difference 0.0476
     """
@@ -140,17 +140,19 @@ def assert_close(
     both_nan = np.isnan(actual_arr) & np.isnan(expected_arr)
     abs_diff = np.where(both_nan, 0.0, abs_diff)
     bound = atol + rtol * np.abs(expected_arr)
-    bad = ~(abs_diff <= bound)
+    bad = ~(abs_diff <= bound) & ~both_nan
     if bad.any():
-        worst = np.unravel_index(int(np.nanargmax(np.where(np.isnan(abs_diff), np.inf, abs_diff))),
-                                 abs_diff.shape)
+        # A NaN on one side only counts as an infinite difference in the report.
+        report = np.where(np.isnan(abs_diff), np.inf, abs_diff)
+        worst = np.unravel_index(int(np.argmax(report)), report.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
-            rel = np.where(abs_diff == 0, 0.0, abs_diff / np.abs(expected_arr))
+            rel = np.where(report == 0, 0.0, report / np.abs(expected_arr))
         raise AssertionError(
-            f"{label}: {int(bad.sum())} of {bad.size} values differ by more than "
+            f"{label}: {int(bad.sum())} of {bad.size} values outside "
             f"atol + rtol*|expected| (rtol={rtol:g}, atol={atol:g})\n"
-            f"  largest absolute difference {abs_diff[worst]:.3g} at index {tuple(map(int, worst))}: "
+            f"  largest absolute difference {report[worst]:.3g} "
+            f"at index {tuple(map(int, worst))}: "
             f"actual {actual_arr[worst]:.6g}, expected {expected_arr[worst]:.6g}\n"
-            f"  largest relative difference {np.nanmax(rel):.3g}"
+            f"  largest relative difference {np.max(np.where(np.isnan(rel), np.inf, rel)):.3g}"
         )
     return float(abs_diff.max())
