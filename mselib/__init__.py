@@ -7,18 +7,33 @@ rational arithmetic, finite differences) in ``tests/``.
 The public API is re-exported here; notebooks use ``import mselib as ml``.
 """
 
-from mselib.metrics import huber, mae, mse, nmse, r2, rmse
+from mselib.decomposition import BiasVariance, bias_variance, polynomial_fit_predict
+from mselib.gradients import linear_mse_grad, mse_grad, numerical_gradient
+from mselib.linear import SingularDesignWarning, gradient_descent, ols, ols_normal_equations
+from mselib.metrics import huber, mae, mse, nmse, pinball, r2, rmse, smooth_l1
 from mselib.verify import assert_close, assert_sym_equal
 
 __all__ = [
+    "BiasVariance",
+    "SingularDesignWarning",
     "assert_close",
     "assert_sym_equal",
+    "bias_variance",
+    "gradient_descent",
     "huber",
+    "linear_mse_grad",
     "mae",
     "mse",
+    "mse_grad",
     "nmse",
+    "numerical_gradient",
+    "ols",
+    "ols_normal_equations",
+    "pinball",
+    "polynomial_fit_predict",
     "r2",
     "rmse",
+    "smooth_l1",
 ]
 
 __version__ = "0.1.0"

@@ -216,6 +216,32 @@ def check_delta(delta: Any) -> float:
     return value
 
 
+def check_beta(beta: Any) -> float:
+    """The smooth L1 threshold: a finite real number >= 0 (0 gives the absolute error)."""
+    if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):
+        raise TypeError(
+            f"beta must be a real number (a finite float >= 0); "
+            f"got {type(beta).__name__} {beta!r}."
+        )
+    value = float(beta)
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"beta must be a finite number >= 0; got {beta!r}.")
+    return value
+
+
+def check_alpha(alpha: Any) -> float:
+    """The quantile level of the pinball loss: a real number in [0, 1]."""
+    if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, numbers.Real):
+        raise TypeError(
+            f"alpha must be a real number in [0, 1] (a quantile level); "
+            f"got {type(alpha).__name__} {alpha!r}."
+        )
+    value = float(alpha)
+    if not 0 <= value <= 1:  # NaN fails both comparisons
+        raise ValueError(f"alpha must be a quantile level in [0, 1]; got {alpha!r}.")
+    return value
+
+
 def raise_nonfinite(quantity: str, **arrays: np.ndarray | None) -> NoReturn:
     """Explain why a sum of ``quantity`` terms is not finite, and raise ``ValueError``.
 
@@ -276,3 +302,291 @@ def check_finite_result(values: np.ndarray | float, metric: str) -> None:
             f"exceeds {np.finfo(np.float64).max:.3g} (for nmse and r2: the squared errors "
             f"dwarf the variance of y_true); expected inputs rescaled to a moderate range."
         )
+
+
+# ----------------------------------------------------------------------------------
+# Checks for the Monte Carlo routines in :mod:`mselib.decomposition`.
+
+
+def check_generator(value: Any, name: str) -> np.random.Generator:
+    """A :class:`numpy.random.Generator`; a seed or a legacy ``RandomState`` is refused."""
+    if isinstance(value, np.random.Generator):
+        return value
+    hint = ""
+    if isinstance(value, (numbers.Integral, np.random.SeedSequence)) or value is None:
+        hint = f" Pass np.random.default_rng({value!r}) instead of the seed itself."
+    elif isinstance(value, np.random.RandomState):
+        hint = " Legacy RandomState is not supported; use np.random.default_rng(seed)."
+    raise TypeError(
+        f"{name} must be a numpy.random.Generator (e.g. np.random.default_rng(seed)); "
+        f"got {type(value).__name__} {value!r}.{hint}"
+    )
+
+
+def check_count(value: Any, name: str, minimum: int = 1) -> int:
+    """An integer (Python or NumPy, not bool) that is at least ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an integer >= {minimum}; got {type(value).__name__} {value!r}."
+        )
+    count = int(value)
+    if count < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {count}.")
+    return count
+
+
+def check_nonnegative_real(value: Any, name: str) -> float:
+    """A finite real number >= 0 (a standard deviation, say)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a real number (a finite float >= 0); "
+            f"got {type(value).__name__} {value!r}."
+        )
+    result = float(value)
+    if not (math.isfinite(result) and result >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}.")
+    return result
+
+
+def check_finite_vector(value: Any, name: str) -> np.ndarray:
+    """A non-empty 1-D array of finite real numbers, returned as float64."""
+    arr = _as_real_array(value, name)
+    if arr.ndim != 1:
+        got = f"a 0-D scalar ({arr.item()!r})" if arr.ndim == 0 else f"shape {arr.shape}"
+        hint = " Wrap a single point in a list: [x]." if arr.ndim == 0 else ""
+        raise ValueError(f"{name} must be a 1-D array of points, shape (n,); got {got}.{hint}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; expected at least one point.")
+    where = _locate_nonfinite(arr)
+    if where is not None:
+        raise ValueError(f"{name} contains {where}; expected finite values only.")
+    return arr.astype(np.float64, copy=False)
+
+
+def check_user_function(value: Any, name: str, expected: str) -> None:
+    """Refuse a non-callable ``value``; ``expected`` describes the call signature."""
+    if not callable(value):
+        raise TypeError(
+            f"{name} must be callable, {expected}; got {type(value).__name__} {value!r}."
+        )
+
+
+def check_returned(value: Any, name: str, shape: tuple[int, ...], meaning: str) -> np.ndarray:
+    """The array a user-supplied function returned: real, exactly ``shape``, finite.
+
+    ``meaning`` explains the expected shape (which axis is what). Nothing is
+    broadcast: a result of another shape is an error, never silently stretched.
+    """
+    arr = _as_real_array(value, f"the array returned by {name}")
+    if arr.shape != shape:
+        raise ValueError(
+            f"{name} returned an array of shape {arr.shape}; expected shape {shape} "
+            f"({meaning}). Nothing is broadcast."
+        )
+    where = _locate_nonfinite(arr)
+    if where is not None:
+        raise ValueError(
+            f"{name} returned {where}; expected finite values only (a fit that "
+            f"diverged or divided by zero?)."
+        )
+    return arr.astype(np.float64, copy=False)
+
+
+def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
+    """One of the strings in ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}."
+        )
+    return value
+
+
+# ----------------------------------------------------------------------------------------------
+# Checks for the gradients (mselib.gradients): vectors, design matrices, steps, and results.
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise ``ValueError`` naming the first NaN/inf of ``arr``, if it holds any.
+
+    One pass and no temporary the size of ``arr`` in the common case: a sum of
+    finite values is finite unless it overflows, and only then, or when the sum
+    is NaN/inf, is ``arr`` scanned element by element.
+    """
+    if arr.dtype.kind != "f":
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.add.reduce(arr, axis=None))
+    if math.isfinite(total):
+        return
+    where = _locate_nonfinite(arr)
+    if where is not None:
+        raise ValueError(f"{name} contains {where}; expected finite values only.")
+
+
+def check_vector(value: Any, name: str, length: int | None = None, what: str = "") -> np.ndarray:
+    """A non-empty, finite, 1-D real array, returned as float64 (no copy if it is already).
+
+    With ``length``, the array must have exactly that many entries; ``what`` says
+    what they are counted against (``"one per column of X"``). Nothing is broadcast:
+    a column ``(n, 1)`` or a row ``(1, n)`` is rejected with a hint to ravel it.
+    """
+    arr = _as_real_array(value, name)
+    expected = f"({length},)" if length is not None else "(n,)"
+    if arr.ndim != 1:
+        got = (
+            f"a 0-D scalar ({arr.item()!r})"
+            if arr.ndim == 0
+            else f"{arr.ndim}-D input with shape {arr.shape}"
+        )
+        hint = ""
+        if arr.ndim == 2 and 1 in arr.shape:
+            hint = f" A column or row is not a vector here (nothing is broadcast): ravel {name}."
+        raise ValueError(f"{name} must be 1-D with shape {expected}{what}; got {got}.{hint}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); expected at least one entry.")
+    if length is not None and arr.shape[0] != length:
+        raise ValueError(
+            f"{name} must have shape {expected}{what}; got shape {arr.shape}."
+        )
+    arr = arr.astype(np.float64, copy=False)
+    check_finite(arr, name)
+    return arr
+
+
+def check_design(value: Any, name: str = "X") -> np.ndarray:
+    """A non-empty, finite, 2-D real matrix ``(n_samples, n_features)``, returned as float64."""
+    arr = _as_real_array(value, name)
+    if arr.ndim != 2:
+        got = (
+            f"a 0-D scalar ({arr.item()!r})"
+            if arr.ndim == 0
+            else f"{arr.ndim}-D input with shape {arr.shape}"
+        )
+        hint = " For one feature, pass a column: X.reshape(-1, 1)." if arr.ndim == 1 else ""
+        raise ValueError(
+            f"{name} must be 2-D with shape (n_samples, n_features); got {got}.{hint}"
+        )
+    if arr.size == 0:
+        raise ValueError(
+            f"{name} is empty (shape {arr.shape}); expected at least one sample and one feature."
+        )
+    arr = arr.astype(np.float64, copy=False)
+    check_finite(arr, name)
+    return arr
+
+
+def check_step(eps: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a finite-difference step and return the points ``(x + h, x - h)``.
+
+    ``eps`` is ``None`` (the default step :math:`h_i = \\epsilon^{1/3} \\max(1, |x_i|)`,
+    with :math:`\\epsilon` the float64 machine epsilon), a positive number used for
+    every entry, or an array of one positive step per entry of ``x``. Each step must
+    be large enough that ``x_i + h_i`` and ``x_i - h_i`` differ in float64, and small
+    enough that both stay finite.
+    """
+    if eps is None:
+        h = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
+    else:
+        arr = _as_real_array(eps, "eps")
+        if arr.ndim != 0 and arr.shape != x.shape:
+            raise ValueError(
+                f"eps must be a positive number or an array of shape {x.shape} (one step per "
+                f"entry of x); got shape {arr.shape}."
+            )
+        h = np.broadcast_to(arr, x.shape).astype(np.float64)  # a scalar means one step for all
+        bad = ~(np.isfinite(h) & (h > 0))
+        if bad.any():
+            i = int(np.argmax(bad))
+            at = "" if arr.ndim == 0 else f" at index {i}"
+            raise ValueError(f"eps must be finite and positive; got {float(h[i])!r}{at}.")
+    with np.errstate(over="ignore"):
+        plus, minus = x + h, x - h
+    bad = ~(np.isfinite(plus) & np.isfinite(minus) & (plus > minus))
+    if bad.any():
+        i = int(np.argmax(bad))
+        why = (
+            "overflows float64"
+            if not (np.isfinite(plus[i]) and np.isfinite(minus[i]))
+            else "is lost to rounding (x + h == x - h in float64)"
+        )
+        raise ValueError(
+            f"the step for x[{i}] = {float(x[i])!r} {why}: eps gives h = {float(h[i])!r}; "
+            f"expected a step above about 1.1e-16 * |x[{i}]| for which x +- h stays finite. "
+            f"Leave eps=None for the default step."
+        )
+    return plus, minus
+
+
+def check_scalar_result(value: Any, name: str) -> float:
+    """The value of an objective: a finite real scalar (Python or NumPy number, or 0-D array)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must return a real number; got a bool ({value!r}).")
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):
+        arr = np.asarray(None, dtype=object)
+    if arr.dtype.kind not in _REAL_KINDS:
+        raise TypeError(
+            f"{name} must return a real number; got {type(value).__name__} {value!r}."
+        )
+    if arr.ndim != 0:
+        raise ValueError(
+            f"{name} must return a scalar; got an array of shape {arr.shape}. "
+            f"For a vector-valued function, take the gradient of each output separately."
+        )
+    result = float(arr)
+    if not math.isfinite(result):
+        raise ValueError(f"{name} must return a finite number; got {result!r}.")
+    return result
+
+
+def check_finite_output(values: np.ndarray, quantity: str, **arrays: np.ndarray | None) -> None:
+    """Raise ``ValueError`` if an element-wise result computed from ``arrays`` is not finite.
+
+    The inputs are assumed already checked for NaN/inf (or are reported here with
+    their first index); a non-finite result from finite inputs means that
+    ``quantity`` overflowed float64.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.add.reduce(values, axis=None))
+    if math.isfinite(total) or _locate_nonfinite(values) is None:
+        return
+    for name, arr in arrays.items():
+        where = None if arr is None else _locate_nonfinite(arr)
+        if where is not None:
+            raise ValueError(f"{name} contains {where}; expected finite values only.")
+    given = [name for name, arr in arrays.items() if arr is not None]
+    largest = max(float(np.max(np.abs(arr))) for arr in arrays.values() if arr is not None)
+    raise ValueError(
+        f"{quantity} overflows float64: {', '.join(given)} "
+        f"{'is' if len(given) == 1 else 'are'} finite but too large (largest |value| "
+        f"{largest:.3g}); expected inputs for which it stays below "
+        f"{np.finfo(np.float64).max:.3g}. Rescale them (divide by a common factor)."
+    )
+
+
+def check_finite_rows(value: Any, name: str, n_columns: int, meaning: str) -> np.ndarray:
+    """A 2-D array of finite reals with ``n_columns`` columns, returned as float64."""
+    arr = _as_real_array(value, name)
+    if arr.ndim != 2 or arr.shape[1] != n_columns or arr.shape[0] == 0:
+        raise ValueError(
+            f"{name} must have shape (n_sets, {n_columns}), n_sets >= 1 ({meaning}); "
+            f"got shape {arr.shape}."
+        )
+    where = _locate_nonfinite(arr)
+    if where is not None:
+        raise ValueError(f"{name} contains {where}; expected finite values only.")
+    return arr.astype(np.float64, copy=False)
+
+
+def check_positive_real(value: Any, name: str) -> float:
+    """A finite real number > 0 (a step size, a threshold)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a real number (a finite float > 0); "
+            f"got {type(value).__name__} {value!r}."
+        )
+    result = float(value)
+    if not (math.isfinite(result) and result > 0):
+        raise ValueError(f"{name} must be a finite number > 0; got {value!r}.")
+    return result

@@ -22,14 +22,16 @@ from numpy.typing import ArrayLike
 from mselib._validation import (
     R2_STRINGS,
     Checked,
+    check_alpha,
     check_args,
+    check_beta,
     check_delta,
     check_finite_result,
     check_variance,
     raise_nonfinite,
 )
 
-__all__ = ["huber", "mae", "mse", "nmse", "r2", "rmse"]
+__all__ = ["huber", "mae", "mse", "nmse", "pinball", "r2", "rmse", "smooth_l1"]
 
 MultiOutput = Literal["raw_values", "uniform_average"] | ArrayLike
 
@@ -87,6 +89,8 @@ _QUANTITY = {
     "sq": "squared errors",
     "abs": "absolute errors",
     "huber": "Huber losses",
+    "smooth_l1": "smooth L1 losses",
+    "pinball": "pinball losses",
     "diff": "deviations",
 }
 _QUANTITY_CENTRED = {  # the sums over y_true alone (nmse and r2 denominators)
@@ -101,13 +105,15 @@ def _sums(
     a: np.ndarray,
     b: np.ndarray,
     w: np.ndarray | None = None,
-    delta: float = 1.0,
+    param: float = 1.0,
     names: tuple[str, str | None] = ("y_true", "y_pred"),
 ) -> np.ndarray:
     """Per-output sums :math:`\\sum_i w_i f(a_i - b_i)` in float64, block by block.
 
     ``kind`` picks ``f``: ``"sq"`` :math:`e^2`, ``"abs"`` :math:`|e|`, ``"huber"``
-    the Huber loss with threshold ``delta``, ``"diff"`` :math:`e` itself.
+    the Huber loss with threshold ``param``, ``"smooth_l1"`` the smooth L1 loss
+    with ``beta = param > 0``, ``"pinball"`` the pinball loss at quantile level
+    ``alpha = param``, ``"diff"`` :math:`e` itself.
     ``a`` is ``(n,)`` or ``(n, k)``; ``b`` has the shape of ``a``, or is one float64
     row of shape ``a.shape[1:]`` subtracted from every sample (for centring).
     ``w`` is None (unit weights) or validated sample weights. Returns shape ``(k,)``.
@@ -140,7 +146,7 @@ def _sums(
                 np.copyto(x, bi)
                 bi = x
             np.subtract(ai, bi, out=e)
-            parts[block_index] = _reduce(kind, e, x, None if w is None else w[i:j], delta)
+            parts[block_index] = _reduce(kind, e, x, None if w is None else w[i:j], param)
         total = parts[0] if len(parts) == 1 else np.add.reduce(parts)
     if not all(map(math.isfinite, total.tolist())):
         if names[1] is None:
@@ -150,7 +156,7 @@ def _sums(
 
 
 def _reduce(
-    kind: str, e: np.ndarray, aux: np.ndarray, w: np.ndarray | None, delta: float
+    kind: str, e: np.ndarray, aux: np.ndarray, w: np.ndarray | None, param: float
 ) -> np.ndarray | float:
     """Per-output :math:`\\sum_i w_i f(e_i)` of one block; may overwrite ``e`` and ``aux``."""
     y = None  # the sum is sum_i w_i x_i y_i, with y omitted when None
@@ -158,14 +164,22 @@ def _reduce(
         y = e
     elif kind == "abs":
         np.abs(e, out=e)
-    elif kind == "huber":
+    elif kind in ("huber", "smooth_l1"):
         # huber(e) = 2 s (|e| - s) with s = min(|e|, delta) / 2: branch-free, and
-        # the halving and doubling are exact.
+        # the halving and doubling are exact. smooth_l1 with beta is huber / beta.
         np.abs(e, out=e)
         np.multiply(e, 0.5, out=aux)
-        np.minimum(aux, 0.5 * delta, out=aux)
+        np.minimum(aux, 0.5 * param, out=aux)
         np.subtract(e, aux, out=e)
         y = aux
+    elif kind == "pinball":
+        # alpha max(e, 0) + (1 - alpha) max(-e, 0); both parts are exact, and
+        # neither is formed as a difference of larger numbers (no cancellation).
+        np.maximum(e, 0.0, out=aux)  # under-prediction, y_true > y_pred
+        np.subtract(aux, e, out=e)  # over-prediction: max(-e, 0)
+        np.multiply(aux, param, out=aux)
+        np.multiply(e, 1.0 - param, out=e)
+        np.add(e, aux, out=e)
     if y is not None and (w is not None or e.ndim == 2):
         np.multiply(e, y, out=e)
         y = None
@@ -175,7 +189,9 @@ def _reduce(
         part = w @ e
     else:
         part = e.sum(axis=0)
-    return 2.0 * part if kind == "huber" else part
+    if kind == "huber":
+        return 2.0 * part
+    return 2.0 * (part / param) if kind == "smooth_l1" else part
 
 
 def _combine(values: np.ndarray, multioutput: str | np.ndarray, metric: str) -> float | np.ndarray:
@@ -191,8 +207,8 @@ def _combine(values: np.ndarray, multioutput: str | np.ndarray, metric: str) -> 
     return result
 
 
-def _mean_of(kind: str, c: Checked, delta: float = 1.0) -> np.ndarray:
-    return _sums(kind, c.y_true, c.y_pred, c.sample_weight, delta) / c.weight_sum
+def _mean_of(kind: str, c: Checked, param: float = 1.0) -> np.ndarray:
+    return _sums(kind, c.y_true, c.y_pred, c.sample_weight, param) / c.weight_sum
 
 
 def _first_positive(w: np.ndarray) -> int:
@@ -483,6 +499,155 @@ def huber(
     """
     c = check_args(y_true, y_pred, sample_weight, multioutput)
     return _combine(_mean_of("huber", c, check_delta(delta)), c.multioutput, "huber")
+
+
+def smooth_l1(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    beta: float = 1.0,
+    sample_weight: ArrayLike | None = None,
+    multioutput: MultiOutput = "uniform_average",
+) -> float | np.ndarray:
+    r"""Mean smooth L1 loss, as PyTorch's ``SmoothL1Loss``: the Huber loss divided by `beta`.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground-truth target values: real numbers (integer or float dtype).
+    y_pred : array-like of the same shape as `y_true`
+        Predicted values. A column ``(n, 1)`` pairs with a vector ``(n,)``.
+    beta : float, default=1.0
+        Threshold between the quadratic and the linear regime; a finite real
+        number ``>= 0``. ``beta=0`` gives the mean absolute error, as in PyTorch.
+    sample_weight : array-like of shape (n_samples,), optional
+        Finite non-negative sample weights with a positive sum. Default: all 1.
+    multioutput : {"raw_values", "uniform_average"} or array-like of shape (n_outputs,)
+        How per-output values are combined (see :func:`mse`).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A Python float, or a float64 array of shape ``(n_outputs,)`` for
+        ``multioutput="raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On shapes that differ, empty input, NaN or inf anywhere, invalid
+        weights, an unknown `multioutput`, a `beta` that is negative or not
+        finite, or a sum that overflows float64.
+    TypeError
+        On non-real input, or a `beta` that is not a real number.
+
+    See Also
+    --------
+    huber : Equal to ``beta * smooth_l1`` with ``delta = beta``.
+    mae : The limit ``beta -> 0`` (and the value at ``beta = 0``).
+    torch.nn.SmoothL1Loss : The convention this function follows
+        (``reduction="mean"``).
+
+    Notes
+    -----
+    .. math:: S_\beta(e) = \begin{cases} \dfrac{e^2}{2\beta} & \lvert e\rvert < \beta,\\[1ex]
+              \lvert e\rvert - \tfrac12\beta & \text{otherwise,}
+              \end{cases}
+              \qquad
+              S_j = \frac{\sum_i w_i S_\beta(y_{ij} - \hat y_{ij})}{\sum_i w_i}.
+
+    Since :math:`S_\beta = L_\beta / \beta` for the Huber loss :math:`L_\beta` of
+    :func:`huber`, the per-output sums are the Huber sums divided by `beta`. The
+    two losses coincide only at ``beta = delta = 1``. Unlike the Huber loss,
+    :math:`S_\beta` is in the units of the target: :math:`S_{a\beta}(ae) = a S_\beta(e)`
+    for :math:`a > 0`.
+
+    Examples
+    --------
+    >>> import mselib as ml
+    >>> ml.smooth_l1([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
+    0.1875
+    >>> ml.smooth_l1([0, 0], [0.25, 3], beta=0.5)
+    1.40625
+    >>> ml.smooth_l1([3, -0.5, 2, 7], [2.5, 0.0, 2, 8], beta=0)  # the MAE
+    0.5
+    """
+    c = check_args(y_true, y_pred, sample_weight, multioutput)
+    b = check_beta(beta)
+    values = _mean_of("smooth_l1", c, b) if b > 0 else _mean_of("abs", c)
+    return _combine(values, c.multioutput, "smooth_l1")
+
+
+def pinball(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    alpha: float = 0.5,
+    sample_weight: ArrayLike | None = None,
+    multioutput: MultiOutput = "uniform_average",
+) -> float | np.ndarray:
+    r"""Mean pinball (quantile) loss: an asymmetric absolute error.
+
+    An under-prediction (``y_true > y_pred``) costs `alpha` per unit, an
+    over-prediction ``1 - alpha``; the constant that minimises it is an
+    `alpha`-quantile of `y_true`.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground-truth target values: real numbers (integer or float dtype).
+    y_pred : array-like of the same shape as `y_true`
+        Predicted values. A column ``(n, 1)`` pairs with a vector ``(n,)``.
+    alpha : float, default=0.5
+        The quantile level, a real number in ``[0, 1]``. ``alpha=0.5`` gives half
+        the mean absolute error.
+    sample_weight : array-like of shape (n_samples,), optional
+        Finite non-negative sample weights with a positive sum. Default: all 1.
+    multioutput : {"raw_values", "uniform_average"} or array-like of shape (n_outputs,)
+        How per-output values are combined (see :func:`mse`).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A Python float, or a float64 array of shape ``(n_outputs,)`` for
+        ``multioutput="raw_values"``.
+
+    Raises
+    ------
+    ValueError
+        On shapes that differ, empty input, NaN or inf anywhere, invalid
+        weights, an unknown `multioutput`, an `alpha` outside ``[0, 1]``, or a
+        sum that overflows float64.
+    TypeError
+        On non-real input, or an `alpha` that is not a real number.
+
+    See Also
+    --------
+    mae : Equal to ``2 * pinball`` at ``alpha = 0.5``.
+    sklearn.metrics.mean_pinball_loss : The reference this function matches.
+
+    Notes
+    -----
+    With :math:`e = y - \hat y`,
+
+    .. math:: \rho_\alpha(e) = \alpha \max(e, 0) + (1 - \alpha) \max(-e, 0),
+              \qquad
+              P_j = \frac{\sum_i w_i \rho_\alpha(y_{ij} - \hat y_{ij})}{\sum_i w_i}.
+
+    The loss is not symmetric: swapping `y_true` and `y_pred` is the same as
+    replacing `alpha` by ``1 - alpha``.
+
+    Examples
+    --------
+    >>> import mselib as ml
+    >>> ml.pinball([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
+    0.25
+    >>> ml.pinball([1, 2, 3], [2, 2, 2], alpha=0.9)
+    0.3333333333333333
+    >>> ml.pinball([1, 2, 3], [2, 2, 2], alpha=0.9, multioutput="raw_values")
+    array([0.33333333])
+    """
+    c = check_args(y_true, y_pred, sample_weight, multioutput)
+    return _combine(_mean_of("pinball", c, check_alpha(alpha)), c.multioutput, "pinball")
 
 
 def nmse(

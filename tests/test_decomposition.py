@@ -1,0 +1,303 @@
+"""Tests for mselib.decomposition against closed forms, and every bad input.
+
+The closed forms are computed here, independently of mselib. For a linear smoother,
+predictions ``H y`` with a fixed matrix ``H`` (rows: test points, columns: training
+inputs), the mean prediction is ``H f(x_train)`` and the variance at test point j is
+``sigma^2 * sum_k H[j, k]^2``; ``H`` is built from monomials with ``np.linalg.pinv``,
+not from mselib's Legendre basis and ``lstsq``. Monte Carlo estimates must lie within
+four standard errors of the closed forms (seeded, so the tests are deterministic).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from mselib.decomposition import BiasVariance, bias_variance, polynomial_fit_predict
+
+SIGMA = 0.5
+X_TRAIN = np.linspace(-1.0, 2.0, 12)
+X_TEST = np.array([-0.5, 0.3, 1.1, 1.9])
+Z = 4.0  # standard errors allowed between an estimate and its closed form
+
+
+def truth(x):
+    return np.sin(2.0 * x) + 0.3 * x**2
+
+
+def mean_model(x_train, y_train, x_test):
+    """Intercept-only model: predict the mean of the training targets everywhere."""
+    return np.repeat(y_train.mean(axis=1, keepdims=True), x_test.size, axis=1)
+
+
+def smoother(x_train, x_test, degree):
+    """H with predictions at x_test = H @ y for a least-squares polynomial (monomials, pinv)."""
+    centre, half = x_train.mean(), np.ptp(x_train) / 2
+    train = np.vander((x_train - centre) / half, degree + 1)
+    test = np.vander((x_test - centre) / half, degree + 1)
+    return test @ np.linalg.pinv(train)
+
+
+def exact_terms(hat, f_train, f_test, sigma):
+    """Closed-form (bias^2, variance, noise, total), averaged over the test points."""
+    bias_sq = float(np.mean((f_test - hat @ f_train) ** 2))
+    variance = float(sigma**2 * np.mean(np.sum(hat**2, axis=1)))
+    noise = sigma**2
+    return bias_sq, variance, noise, bias_sq + variance + noise
+
+
+def assert_matches(result: BiasVariance, exact, z=Z):
+    names = ("bias_sq", "variance", "noise", "total")
+    for name, value in zip(names, exact, strict=True):
+        estimate, se = getattr(result, name), getattr(result, name + "_se")
+        assert abs(estimate - value) <= z * se + 1e-12, (name, estimate, value, se)
+
+
+# ------------------------------------------------------------------ closed forms
+def test_sample_mean_model_pointwise():
+    """Mean of n targets at a fixed x0: bias f(x0) - mean f(x_train), variance sigma^2/n."""
+    x0 = np.array([0.3])
+    result = bias_variance(
+        mean_model, truth, X_TRAIN, x0, noise_sd=SIGMA, n_datasets=40_000,
+        rng=np.random.default_rng(1),
+    )
+    bias = truth(x0)[0] - truth(X_TRAIN).mean()
+    variance = SIGMA**2 / X_TRAIN.size
+    exact = (bias**2, variance, SIGMA**2, bias**2 + variance + SIGMA**2)
+    assert_matches(result, exact)
+    assert result.n_datasets == 40_000 and result.n_test == 1
+
+
+def test_sample_mean_model_zero_bias():
+    """f constant: the mean model is unbiased, and bias^2 is estimated near 0 (not forced >= 0)."""
+    result = bias_variance(
+        mean_model, lambda x: np.full(x.shape, 3.0), X_TRAIN, X_TEST, noise_sd=SIGMA,
+        n_datasets=5_000, rng=np.random.default_rng(2),
+    )
+    assert abs(result.bias_sq) <= Z * result.bias_sq_se
+    assert result.bias_sq_se > 0  # the second-order term keeps it honest at zero bias
+    assert abs(result.variance - SIGMA**2 / X_TRAIN.size) <= Z * result.variance_se
+
+
+def test_shrunken_mean_has_known_bias():
+    """c times the mean of the targets, f = mu: bias (c - 1) mu, variance c^2 sigma^2 / n."""
+    mu, c = 2.0, 0.6
+
+    def shrunk(x_train, y_train, x_test):
+        return c * mean_model(x_train, y_train, x_test)
+
+    result = bias_variance(
+        shrunk, lambda x: np.full(x.shape, mu), X_TRAIN, X_TEST, noise_sd=SIGMA,
+        n_datasets=20_000, rng=np.random.default_rng(3),
+    )
+    bias_sq, variance = ((c - 1) * mu) ** 2, c**2 * SIGMA**2 / X_TRAIN.size
+    assert_matches(result, (bias_sq, variance, SIGMA**2, bias_sq + variance + SIGMA**2))
+
+
+@pytest.mark.parametrize("degree", [0, 1, 2, 3, 5, 8])
+@pytest.mark.parametrize("noise", ["normal", "uniform", "laplace"])
+def test_polynomial_fit_against_linear_smoother(degree, noise):
+    hat = smoother(X_TRAIN, X_TEST, degree)
+    exact = exact_terms(hat, truth(X_TRAIN), truth(X_TEST), SIGMA)
+    result = bias_variance(
+        polynomial_fit_predict(degree), truth, X_TRAIN, X_TEST, noise_sd=SIGMA,
+        n_datasets=4_000, rng=np.random.default_rng(10 + degree), noise=noise,
+    )
+    assert_matches(result, exact)
+    assert abs(result.cross) <= Z * result.cross_se
+
+
+def test_components_sum_to_the_simulated_risk():
+    result = bias_variance(
+        polynomial_fit_predict(2), truth, X_TRAIN, X_TEST, noise_sd=SIGMA, n_datasets=3_000,
+        rng=np.random.default_rng(4),
+    )
+    # The estimates satisfy total = components + cross to rounding, and cross is
+    # zero within its standard error (test noise independent of the fit).
+    assert math.isclose(
+        result.total, result.sum_of_components + result.cross, rel_tol=1e-12, abs_tol=1e-15
+    )
+    assert abs(result.total - result.sum_of_components) <= Z * result.cross_se
+    assert result.sum_of_components_se >= max(result.bias_sq_se, result.noise_se)
+
+
+def test_noise_free_data_have_no_variance():
+    result = bias_variance(
+        polynomial_fit_predict(1), truth, X_TRAIN, X_TEST, noise_sd=0.0, n_datasets=2,
+        rng=np.random.default_rng(5),
+    )
+    hat = smoother(X_TRAIN, X_TEST, 1)
+    bias_sq = float(np.mean((truth(X_TEST) - hat @ truth(X_TRAIN)) ** 2))
+    assert result.variance == pytest.approx(0.0, abs=1e-25)
+    assert result.noise == 0.0 and result.cross == 0.0
+    assert result.bias_sq == pytest.approx(bias_sq, rel=1e-10)
+    assert result.total == pytest.approx(bias_sq, rel=1e-10)
+
+
+@pytest.mark.parametrize("mu_shift", [0.0, 1.0])
+def test_standard_errors_match_the_spread_over_repeated_runs(mu_shift):
+    """Over 300 independent small runs, the root mean square of each standard error
+    matches the standard deviation of the estimate. At zero bias (mu_shift = 0) the
+    standard error of bias_sq is conservative by design (documented): never too small."""
+    hat = smoother(X_TRAIN, X_TEST[:2], 1)
+
+    def f(x):
+        return mu_shift * x**2  # a straight line is unbiased for mu_shift = 0
+
+    bias_sq, variance, noise, total = exact_terms(hat, f(X_TRAIN), f(X_TEST[:2]), SIGMA)
+    exact = {"bias_sq": bias_sq, "variance": variance, "noise": noise, "total": total,
+             "cross": 0.0}
+    rng = np.random.default_rng(6)
+    runs = [
+        bias_variance(polynomial_fit_predict(1), f, X_TRAIN, X_TEST[:2], noise_sd=SIGMA,
+                      n_datasets=200, rng=rng)
+        for _ in range(300)
+    ]
+    for name, value in exact.items():
+        estimates = np.array([getattr(r, name) for r in runs])
+        rms_se = np.sqrt(np.mean([getattr(r, name + "_se") ** 2 for r in runs]))
+        ratio = estimates.std(ddof=1) / rms_se
+        low = 0.55 if (name == "bias_sq" and mu_shift == 0) else 0.85
+        assert low < ratio < 1.15, (name, ratio)
+        # unbiased: the mean of 300 estimates is within 4 of its standard errors
+        assert abs(estimates.mean() - value) < Z * estimates.std(ddof=1) / np.sqrt(300), name
+
+
+def test_same_generator_state_same_result_and_str():
+    runs = [
+        bias_variance(
+            mean_model, truth, X_TRAIN, X_TEST, noise_sd=SIGMA, n_datasets=50,
+            rng=np.random.default_rng(7),
+        )
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]
+    text = str(runs[0])
+    assert text.splitlines()[0] == "50 training sets, 4 test point(s)"
+    assert [line.split()[0] for line in text.splitlines()[1:]] == [
+        "bias^2", "variance", "noise", "sum", "test", ]
+
+
+def test_user_functions_cannot_mutate_the_inputs():
+    x_train, x_test = X_TRAIN.copy(), X_TEST.copy()
+
+    def vandal(xs, ys, xt):
+        xs[:] = 0.0
+        xt[:] = 0.0
+        return mean_model(xs, ys, xt)
+
+    bias_variance(vandal, truth, x_train, x_test, noise_sd=SIGMA, n_datasets=3,
+                  rng=np.random.default_rng(8))
+    assert np.array_equal(x_train, X_TRAIN) and np.array_equal(x_test, X_TEST)
+
+
+# ------------------------------------------------------------ polynomial_fit_predict
+@pytest.mark.parametrize("degree", [0, 1, 4, 9])
+def test_polynomial_fit_predict_matches_numpy_fit_per_row(degree):
+    rng = np.random.default_rng(20 + degree)
+    x = np.sort(rng.uniform(-3, 5, 15))
+    ys = rng.normal(size=(6, 15))
+    x_test = np.linspace(-3, 5, 7)
+    got = polynomial_fit_predict(degree)(x, ys, x_test)
+    expected = np.array([np.polynomial.Polynomial.fit(x, y, degree)(x_test) for y in ys])
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_polynomial_fit_predict_reproduces_a_polynomial_and_honours_domain():
+    x = np.linspace(0, 10, 11)
+    coefs = [1.0, -2.0, 0.5, 0.01]
+    y = np.polynomial.polynomial.polyval(x, coefs)[None, :]
+    x_test = np.array([-1.0, 3.3, 12.0])
+    expected = np.polynomial.polynomial.polyval(x_test, coefs)[None, :]
+    for domain in (None, (0.0, 10.0), (-5.0, 20.0)):
+        got = polynomial_fit_predict(3, domain=domain)(x, y, x_test)
+        np.testing.assert_allclose(got, expected, rtol=1e-10)
+
+
+def test_polynomial_degree_zero_with_one_distinct_input():
+    got = polynomial_fit_predict(0)(np.array([2.0, 2.0]), np.array([[1.0, 3.0]]), np.array([7.0]))
+    assert got.shape == (1, 1) and got[0, 0] == pytest.approx(2.0)
+
+
+def test_polynomial_fit_predict_errors():
+    with pytest.raises(ValueError, match="needs at least 4 distinct training inputs"):
+        polynomial_fit_predict(3)(np.array([0.0, 1.0, 1.0, 2.0]), np.ones((1, 4)), np.zeros(1))
+    with pytest.raises(ValueError, match="numerically rank deficient"):
+        # 5e-324 maps to -1 exactly on the scaled domain: distinct inputs, duplicate rows
+        polynomial_fit_predict(2)(np.array([0.0, 5e-324, 1.0]), np.ones((1, 3)), np.zeros(1))
+    with pytest.raises(ValueError, match=r"y_train must have shape \(n_sets, 3\)"):
+        polynomial_fit_predict(1)(np.arange(3.0), np.ones(3), np.zeros(1))
+    with pytest.raises(ValueError, match="y_train contains NaN"):
+        polynomial_fit_predict(1)(np.arange(3.0), np.array([[1.0, np.nan, 2.0]]), np.zeros(1))
+    with pytest.raises(ValueError, match="degree must be an integer >= 0; got -1"):
+        polynomial_fit_predict(-1)
+    with pytest.raises(TypeError, match="degree must be an integer"):
+        polynomial_fit_predict(2.0)
+    with pytest.raises(ValueError, match="low < high"):
+        polynomial_fit_predict(1, domain=(1.0, 1.0))
+    with pytest.raises(ValueError, match="low < high"):
+        polynomial_fit_predict(1, domain=(0.0, 1.0, 2.0))
+    with pytest.raises(ValueError, match="domain contains NaN"):
+        polynomial_fit_predict(1, domain=(0.0, np.nan))
+
+
+# ------------------------------------------------------------------ bad inputs
+def call(**changes):
+    args = dict(
+        fit_predict=mean_model, f=truth, x_train=X_TRAIN, x_test=X_TEST, noise_sd=SIGMA,
+        n_datasets=10, rng=np.random.default_rng(0),
+    )
+    args.update(changes)
+    return bias_variance(**args)
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "message"),
+    [
+        ({"rng": 42}, TypeError, r"rng must be a numpy.random.Generator.*default_rng\(42\)"),
+        ({"rng": None}, TypeError, r"default_rng\(None\)"),
+        ({"rng": np.random.RandomState(0)}, TypeError, "Legacy RandomState"),
+        ({"n_datasets": 1}, ValueError, "n_datasets must be an integer >= 2; got 1"),
+        ({"n_datasets": 0}, ValueError, "n_datasets must be an integer >= 2; got 0"),
+        ({"n_datasets": 100.0}, TypeError, "n_datasets must be an integer >= 2; got float"),
+        ({"n_datasets": True}, TypeError, "got bool"),
+        ({"noise_sd": -0.1}, ValueError, "noise_sd must be a finite number >= 0; got -0.1"),
+        ({"noise_sd": math.inf}, ValueError, "noise_sd must be a finite number"),
+        ({"noise_sd": math.nan}, ValueError, "noise_sd must be a finite number"),
+        ({"noise_sd": "0.5"}, TypeError, "noise_sd must be a real number"),
+        ({"noise": "cauchy"}, ValueError, "noise must be one of 'normal', 'uniform', 'laplace'"),
+        ({"x_train": X_TRAIN[:, None]}, ValueError, r"x_train must be a 1-D .* shape \(12, 1\)"),
+        ({"x_test": 0.5}, ValueError, r"x_test must be a 1-D .*Wrap a single point"),
+        ({"x_test": []}, ValueError, "x_test is empty"),
+        ({"x_train": [0.0, np.nan]}, ValueError, r"x_train contains NaN at index 1"),
+        ({"x_test": [0.0, -np.inf]}, ValueError, r"x_test contains -inf at index 1"),
+        ({"x_train": [1 + 1j, 2]}, TypeError, "x_train must hold real numbers"),
+        ({"x_train": ["a", "b"]}, TypeError, "x_train must hold real numbers"),
+        ({"fit_predict": "ols"}, TypeError, "fit_predict must be callable"),
+        ({"f": 3.0}, TypeError, "f must be callable"),
+        ({"f": lambda x: 0.0}, ValueError, r"f returned an array of shape \(\); expected"),
+        ({"f": lambda x: x * np.nan}, ValueError, "f returned NaN at index 0"),
+        ({"f": lambda x: x.astype(complex)}, TypeError, "must hold real numbers"),
+        (
+            {"fit_predict": lambda xs, ys, xt: ys.mean(axis=1)},
+            ValueError,
+            r"fit_predict returned an array of shape \(10,\); expected shape \(10, 4\) "
+            r"\(one row per training set",
+        ),
+        (
+            {"fit_predict": lambda xs, ys, xt: mean_model(xs, ys, xt).T},
+            ValueError,
+            r"shape \(4, 10\); expected shape \(10, 4\)",
+        ),
+        (
+            {"fit_predict": lambda xs, ys, xt: np.full((10, 4), np.inf)},
+            ValueError,
+            r"fit_predict returned \+inf at index \(0, 0\)",
+        ),
+    ],
+)
+def test_bad_inputs(changes, error, message):
+    with pytest.raises(error, match=message):
+        call(**changes)
