@@ -7,6 +7,14 @@ rational arithmetic, finite differences) in ``tests/``.
 The public API is re-exported here; notebooks use ``import mselib as ml``.
 """
 
+from mselib.classification import (
+    binary_cross_entropy,
+    binary_cross_entropy_grad,
+    sigmoid,
+    softmax,
+    softmax_cross_entropy,
+    softmax_cross_entropy_grad,
+)
 from mselib.decomposition import BiasVariance, bias_variance, polynomial_fit_predict
 from mselib.gradients import linear_mse_grad, mse_grad, numerical_gradient
 from mselib.linear import SingularDesignWarning, gradient_descent, ols, ols_normal_equations
@@ -19,6 +27,8 @@ __all__ = [
     "assert_close",
     "assert_sym_equal",
     "bias_variance",
+    "binary_cross_entropy",
+    "binary_cross_entropy_grad",
     "gradient_descent",
     "huber",
     "linear_mse_grad",
@@ -33,7 +43,11 @@ __all__ = [
     "polynomial_fit_predict",
     "r2",
     "rmse",
+    "sigmoid",
     "smooth_l1",
+    "softmax",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
 ]
 
 __version__ = "0.1.0"

@@ -590,3 +590,101 @@ def check_positive_real(value: Any, name: str) -> float:
     if not (math.isfinite(result) and result > 0):
         raise ValueError(f"{name} must be a finite number > 0; got {value!r}.")
     return result
+
+
+# ----------------------------------------------------------------------------------------------
+# Checks for the classification losses (mselib.classification): logits, labels, weights.
+
+
+def check_real_array(value: Any, name: str) -> np.ndarray:
+    """A finite real array of any shape (a scalar is 0-D), returned as float64."""
+    arr = _as_real_array(value, name).astype(np.float64, copy=False)
+    if arr.ndim == 0 and not math.isfinite(float(arr)):
+        raise ValueError(f"{name} is {float(arr)!r}; expected a finite number.")
+    check_finite(arr, name)
+    return arr
+
+
+def check_sample_weight(value: Any, n: int) -> tuple[np.ndarray | None, float]:
+    """Optional weights for ``n`` samples: ``(None, n)``, or the checked weights and their sum.
+
+    The rules are those of the metrics: 1-D of length ``n``, finite, non-negative, with
+    a positive sum (rescaled by a power of two when extreme, which changes no ratio).
+    """
+    if value is None:
+        return None, float(n)
+    return _check_weights(value, "sample_weight", n, f"sample (n = {n})")
+
+
+def check_unit_interval(arr: np.ndarray, name: str, meaning: str) -> None:
+    """Raise ``ValueError`` at the first entry of the 1-D ``arr`` outside ``[0, 1]``."""
+    bad = ~((arr >= 0) & (arr <= 1))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"{name} must hold {meaning} in [0, 1]; got {float(arr[i])!r} at index {i}."
+        )
+
+
+def check_logit_matrix(value: Any, name: str = "logits") -> np.ndarray:
+    """A finite 2-D real array ``(n_samples, n_classes)``, ``n_classes >= 2``, as float64."""
+    arr = _as_real_array(value, name)
+    if arr.ndim != 2:
+        got = (
+            f"a 0-D scalar ({arr.item()!r})"
+            if arr.ndim == 0
+            else f"{arr.ndim}-D input with shape {arr.shape}"
+        )
+        hint = (
+            " For one sample pass one row, [logits]; for two classes with one logit per "
+            "sample use the binary functions."
+            if arr.ndim == 1
+            else ""
+        )
+        raise ValueError(
+            f"{name} must be 2-D with shape (n_samples, n_classes); got {got}.{hint}"
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); expected at least one sample.")
+    if arr.shape[1] < 2:
+        raise ValueError(
+            f"{name} must have at least 2 columns (one logit per class); got shape "
+            f"{arr.shape}. For two classes with one logit per sample use the binary functions."
+        )
+    arr = arr.astype(np.float64, copy=False)
+    check_finite(arr, name)
+    return arr
+
+
+def check_class_labels(value: Any, name: str, n: int, n_classes: int) -> np.ndarray:
+    """Integer class labels ``0 .. n_classes - 1``, one per sample: shape ``(n,)``, int64.
+
+    One-hot rows are refused with a hint (``argmax``), floats with a hint to convert:
+    a label is a class index, not a probability.
+    """
+    arr = _as_real_array(value, name)
+    if arr.ndim == 2 and arr.shape == (n, n_classes):
+        raise ValueError(
+            f"{name} must be 1-D integer class labels, shape ({n},); got shape {arr.shape}, "
+            f"which looks one-hot. Pass {name}.argmax(axis=1) instead."
+        )
+    if arr.ndim != 1 or arr.shape[0] != n:
+        got = f"a 0-D scalar ({arr.item()!r})" if arr.ndim == 0 else f"shape {arr.shape}"
+        raise ValueError(
+            f"{name} must be 1-D with one class label per row of logits, shape ({n},); "
+            f"got {got}."
+        )
+    if arr.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name} must hold integer class labels (an integer dtype); got dtype "
+            f"{arr.dtype}. If the values are whole numbers, convert with "
+            f"np.asarray({name}, dtype=int)."
+        )
+    bad = (arr < 0) | (arr >= n_classes)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"{name} must hold class labels in 0, ..., {n_classes - 1} (logits has "
+            f"{n_classes} columns); got {int(arr[i])} at index {i}."
+        )
+    return arr.astype(np.int64, copy=False)
