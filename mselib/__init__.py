@@ -17,20 +17,30 @@ from mselib.classification import (
 )
 from mselib.decomposition import BiasVariance, bias_variance, polynomial_fit_predict
 from mselib.gradients import linear_mse_grad, mse_grad, numerical_gradient
+from mselib.likelihood import (
+    GaussianMLE,
+    gaussian_log_likelihood,
+    gaussian_mle,
+    laplace_log_likelihood,
+)
 from mselib.linear import SingularDesignWarning, gradient_descent, ols, ols_normal_equations
 from mselib.metrics import huber, mae, mse, nmse, pinball, r2, rmse, smooth_l1
 from mselib.verify import assert_close, assert_sym_equal
 
 __all__ = [
     "BiasVariance",
+    "GaussianMLE",
     "SingularDesignWarning",
     "assert_close",
     "assert_sym_equal",
     "bias_variance",
     "binary_cross_entropy",
     "binary_cross_entropy_grad",
+    "gaussian_log_likelihood",
+    "gaussian_mle",
     "gradient_descent",
     "huber",
+    "laplace_log_likelihood",
     "linear_mse_grad",
     "mae",
     "mse",

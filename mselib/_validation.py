@@ -688,3 +688,35 @@ def check_class_labels(value: Any, name: str, n: int, n_classes: int) -> np.ndar
             f"{n_classes} columns); got {int(arr[i])} at index {i}."
         )
     return arr.astype(np.int64, copy=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# Checks for the likelihoods (mselib.likelihood): one output, and a representable result.
+
+
+def check_one_output(y_true: np.ndarray, function: str) -> None:
+    """Refuse targets with several outputs: ``y_true`` as returned by :func:`check_targets`.
+
+    A likelihood with one noise scale is defined for one output; a column ``(n, 1)``
+    has already been flattened to ``(n,)`` and passes.
+    """
+    if y_true.ndim == 2:
+        raise ValueError(
+            f"{function} takes one output: y_true and y_pred of shape (n_samples,) or "
+            f"(n_samples, 1); got shape {y_true.shape} ({y_true.shape[1]} outputs). "
+            f"Call it once per output column."
+        )
+
+
+def check_finite_value(value: float, quantity: str, hint: str) -> float:
+    """Return ``value`` if it is finite; otherwise raise ``ValueError`` naming ``quantity``.
+
+    For a result computed from inputs already checked to be finite: it can only be
+    non-finite by overflowing float64, and ``hint`` says which input to change.
+    """
+    if not math.isfinite(value):
+        raise ValueError(
+            f"{quantity} overflows float64 (got {value!r}) although every input is finite; "
+            f"{hint}"
+        )
+    return value

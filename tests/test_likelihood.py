@@ -1,0 +1,316 @@
+"""Tests for mselib.likelihood: log-likelihoods, the Gaussian MLE, properties and bad input.
+
+The oracles are independent of the code under test: ``scipy.stats.norm.logpdf`` and
+``scipy.stats.laplace.logpdf`` summed term by term, exact rational arithmetic for the
+residual sums, ``numpy.linalg.lstsq``, and numerical maximisation of the likelihood with
+``scipy.optimize.minimize``.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy import optimize, stats
+
+import mselib as ml
+
+EPS = float(np.finfo(np.float64).eps)
+Y_TRUE = [3, -0.5, 2, 7]
+Y_PRED = [2.5, 0.0, 2, 8]
+
+VALUE = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False, allow_subnormal=False).map(
+    lambda x: 0.0 if abs(x) < 1e-100 else x
+)
+SCALE = st.floats(1e-3, 1e3, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def pairs(draw, max_n=30):
+    n = draw(st.integers(1, max_n))
+    return (
+        draw(arrays(np.float64, n, elements=VALUE)),
+        draw(arrays(np.float64, n, elements=VALUE)),
+    )
+
+
+def exact_sums(y_true, y_pred):
+    """(SSE, SAE) in exact rational arithmetic."""
+    e = [Fraction(float(a)) - Fraction(float(b)) for a, b in zip(y_true, y_pred, strict=True)]
+    return sum(d * d for d in e), sum(abs(d) for d in e)
+
+
+def line_data(seed, n=40, noise="normal"):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 2, n)
+    X = np.column_stack([np.ones(n), x, x**2])
+    eps = rng.standard_normal(n) if noise == "normal" else rng.laplace(size=n)
+    return X, X @ np.array([1.0, -0.5, 0.25]) + 0.3 * eps
+
+
+# ------------------------------------------------------------------ gaussian_log_likelihood
+def test_gaussian_classic_example_exact_form():
+    # SSE = 3/2, n = 4: log L = -2 log(2 pi s2) - 3 / (4 s2)
+    for s2 in (0.375, 1.0, 2.5):
+        expected = -2 * math.log(2 * math.pi * s2) - 0.75 / s2
+        assert math.isclose(ml.gaussian_log_likelihood(Y_TRUE, Y_PRED, s2), expected, rel_tol=1e-15)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_gaussian_matches_scipy_norm_logpdf(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 200))
+    y, mu = rng.normal(size=n) * 10, rng.normal(size=n) * 10
+    s2 = float(rng.uniform(0.01, 50))
+    oracle = math.fsum(stats.norm.logpdf(y, loc=mu, scale=math.sqrt(s2)))
+    got = ml.gaussian_log_likelihood(y, mu, s2)
+    assert math.isclose(got, oracle, rel_tol=1e-12)
+
+
+def test_gaussian_accepts_columns_integers_float32_and_numpy_scalars():
+    ref = ml.gaussian_log_likelihood([1.0, 2.0, 4.0], [1.0, 3.0, 3.0], 2.0)
+    assert ml.gaussian_log_likelihood([[1], [2], [4]], [1, 3, 3], np.float32(2.0)) == ref
+    assert ml.gaussian_log_likelihood(np.float32([1, 2, 4]), [[1.0], [3.0], [3.0]], 2) == ref
+    assert isinstance(ref, float)
+
+
+@given(pairs(), SCALE)
+def test_gaussian_is_exactly_the_formula_in_the_mse(pair, s2):
+    y, mu = pair
+    n = len(y)
+    sse, _ = exact_sums(y, mu)
+    expected = -n / 2 * (math.log(2 * math.pi) + math.log(s2)) - float(sse) / (2 * s2)
+    got = ml.gaussian_log_likelihood(y, mu, s2)
+    assert math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12 * (n + float(sse) / s2))
+
+
+@given(pairs(), SCALE, SCALE)
+def test_gaussian_is_maximised_in_sigma2_at_sse_over_n(pair, s2, factor):
+    y, mu = pair
+    mse = ml.mse(y, mu)
+    assume(mse > 1e-6)
+    best = ml.gaussian_log_likelihood(y, mu, mse)
+    # the maximum value is the profile likelihood -n/2 (log(2 pi SSE/n) + 1)
+    n = len(y)
+    assert math.isclose(
+        best, -n / 2 * (math.log(2 * math.pi * mse) + 1), rel_tol=1e-12, abs_tol=1e-9
+    )
+    for other in (s2, mse * factor, mse / factor):
+        assert ml.gaussian_log_likelihood(y, mu, other) <= best + 1e-9 * (1 + abs(best))
+
+
+@given(pairs(), SCALE)
+def test_gaussian_is_decreasing_in_the_sse_for_fixed_sigma2(pair, s2):
+    y, mu = pair
+    worse = mu + np.where(y >= mu, -1.0, 1.0)  # every residual grows by 1 in magnitude
+    assert ml.gaussian_log_likelihood(y, worse, s2) < ml.gaussian_log_likelihood(y, mu, s2)
+
+
+@given(pairs(), SCALE)
+def test_gaussian_is_symmetric_in_y_true_and_y_pred(pair, s2):
+    y, mu = pair
+    assert ml.gaussian_log_likelihood(y, mu, s2) == ml.gaussian_log_likelihood(mu, y, s2)
+
+
+# ------------------------------------------------------------------- laplace_log_likelihood
+@pytest.mark.parametrize("seed", range(5))
+def test_laplace_matches_scipy_laplace_logpdf(seed):
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(1, 200))
+    y, mu = rng.normal(size=n) * 10, rng.normal(size=n) * 10
+    b = float(rng.uniform(0.01, 50))
+    oracle = math.fsum(stats.laplace.logpdf(y, loc=mu, scale=b))
+    assert math.isclose(ml.laplace_log_likelihood(y, mu, b), oracle, rel_tol=1e-12)
+
+
+@given(pairs(), SCALE)
+def test_laplace_is_exactly_the_formula_in_the_mae(pair, b):
+    y, mu = pair
+    n = len(y)
+    _, sae = exact_sums(y, mu)
+    expected = -n * (math.log(2) + math.log(b)) - float(sae) / b
+    got = ml.laplace_log_likelihood(y, mu, b)
+    assert math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12 * (n + float(sae) / b))
+
+
+@given(pairs(), SCALE)
+def test_laplace_is_maximised_in_b_at_the_mae(pair, factor):
+    y, mu = pair
+    mae = ml.mae(y, mu)
+    assume(mae > 1e-6)
+    best = ml.laplace_log_likelihood(y, mu, mae)
+    n = len(y)
+    assert math.isclose(best, -n * (math.log(2 * mae) + 1), rel_tol=1e-12, abs_tol=1e-9)
+    for other in (mae * factor, mae / factor):
+        assert ml.laplace_log_likelihood(y, mu, other) <= best + 1e-9 * (1 + abs(best))
+
+
+def test_laplace_location_mle_is_the_median():
+    rng = np.random.default_rng(7)
+    y = rng.laplace(size=31) + 2.0
+    res = optimize.minimize_scalar(
+        lambda m: -ml.laplace_log_likelihood(y, np.full(31, m), 1.0),
+        bounds=(y.min(), y.max()),
+        method="bounded",
+        options={"xatol": 1e-10},
+    )
+    assert abs(res.x - np.median(y)) < 1e-8
+    # scipy's own Laplace fit: location = median, scale = mean absolute deviation from it
+    loc, scale = stats.laplace.fit(y)
+    assert loc == pytest.approx(np.median(y), abs=1e-12)
+    assert scale == pytest.approx(ml.mae(y, np.full(31, np.median(y))), rel=1e-12)
+
+
+# ------------------------------------------------------------------------- gaussian_mle
+def test_gaussian_mle_small_example_by_hand():
+    fit = ml.gaussian_mle([[1, 0], [1, 1], [1, 2], [1, 3]], [0, 1, 1, 3])
+    assert isinstance(fit, ml.GaussianMLE) and isinstance(fit, tuple)
+    np.testing.assert_allclose(fit.theta, [-0.1, 0.9], rtol=4 * EPS)
+    assert fit.sigma2 == pytest.approx(0.7 / 4, rel=1e-14)
+    theta, sigma2 = fit
+    assert theta is fit.theta and sigma2 == fit.sigma2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_gaussian_mle_matches_lstsq_and_the_mse_of_the_residuals(seed):
+    X, y = line_data(seed)
+    fit = ml.gaussian_mle(X, y)
+    ref = np.linalg.lstsq(X, y, rcond=None)[0]
+    np.testing.assert_allclose(fit.theta, ref, rtol=1e-10, atol=1e-12)
+    residuals = y - X @ ref
+    assert fit.sigma2 == pytest.approx(math.fsum(residuals**2) / len(y), rel=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_gaussian_mle_is_the_numerical_maximiser(seed):
+    X, y = line_data(10 + seed, noise="laplace")  # the MLE formula does not care what y is
+    n, p = X.shape
+
+    def negative(params):
+        theta, log_s2 = params[:p], params[p]
+        s2 = math.exp(log_s2)
+        r = y - X @ theta
+        value = -ml.gaussian_log_likelihood(y, X @ theta, s2)
+        grad = np.r_[-(X.T @ r) / s2, n / 2 - (r @ r) / (2 * s2)]
+        return value, grad
+
+    res = optimize.minimize(
+        negative, np.zeros(p + 1), jac=True, method="BFGS", options={"gtol": 1e-11}
+    )
+    fit = ml.gaussian_mle(X, y)
+    np.testing.assert_allclose(res.x[:p], fit.theta, rtol=0, atol=1e-7)
+    assert math.exp(res.x[p]) == pytest.approx(fit.sigma2, rel=1e-7)
+    # and the maximum value is the profile log-likelihood
+    assert -res.fun == pytest.approx(-n / 2 * (math.log(2 * math.pi * fit.sigma2) + 1), rel=1e-12)
+
+
+def test_gaussian_mle_sigma2_is_biased_by_n_minus_p_over_n():
+    # E[sigma2_hat] = (n - p) / n * sigma^2: a Monte Carlo with a 5-standard-error bound
+    rng = np.random.default_rng(3)
+    n, p, reps = 6, 3, 3000
+    X = np.column_stack([np.ones(n), np.arange(n), np.arange(n) ** 2]).astype(float)
+    draws = np.array([ml.gaussian_mle(X, rng.standard_normal(n)).sigma2 for _ in range(reps)])
+    se = draws.std(ddof=1) / math.sqrt(reps)
+    assert abs(draws.mean() - (n - p) / n) < 5 * se
+
+
+def test_gaussian_mle_forwards_options_to_ols():
+    X = [[1, 1], [2, 2], [3, 3]]
+    with pytest.raises(np.linalg.LinAlgError, match="rank-deficient"):
+        ml.gaussian_mle(X, [1, 2, 4])
+    with pytest.warns(ml.SingularDesignWarning):
+        fit = ml.gaussian_mle(X, [1, 2, 4], on_singular="warn")
+    np.testing.assert_allclose(fit.theta, np.linalg.pinv(np.array(X, float)) @ [1, 2, 4])
+    for method in ("exact", "qr"):
+        fit = ml.gaussian_mle([[1, 0], [1, 1], [1, 2], [1, 3]], [0, 1, 1, 3], method=method)
+        np.testing.assert_allclose(fit.theta, [-0.1, 0.9], rtol=1e-14)
+    with pytest.raises(ValueError, match="method must be one of"):
+        ml.gaussian_mle([[1.0]], [1.0], method="svd")
+
+
+def test_gaussian_mle_exact_fit_gives_zero_variance():
+    fit = ml.gaussian_mle([[1, 0], [1, 1]], [2, 5])
+    np.testing.assert_allclose(fit.theta, [2, 3], rtol=1e-15)
+    assert fit.sigma2 == 0.0
+
+
+# --------------------------------------------------------------------------- bad input
+LL_FUNCS = [ml.gaussian_log_likelihood, ml.laplace_log_likelihood]
+LL_IDS = ["gaussian", "laplace"]
+SCALE_NAME = {ml.gaussian_log_likelihood: "sigma2", ml.laplace_log_likelihood: "b"}
+
+
+@pytest.mark.parametrize("func", LL_FUNCS, ids=LL_IDS)
+@pytest.mark.parametrize(
+    ("scale", "error", "match"),
+    [
+        (0.0, ValueError, "must be a finite number > 0; got 0.0"),
+        (-1.0, ValueError, "must be a finite number > 0; got -1.0"),
+        (math.nan, ValueError, "must be a finite number > 0; got nan"),
+        (math.inf, ValueError, "must be a finite number > 0; got inf"),
+        (True, TypeError, "must be a real number .* got bool True"),
+        ("1", TypeError, "must be a real number .* got str '1'"),
+        ([1.0], TypeError, r"must be a real number .* got list \[1.0\]"),
+        (None, TypeError, "must be a real number .* got NoneType None"),
+    ],
+)
+def test_bad_scale(func, scale, error, match):
+    with pytest.raises(error, match=f"{SCALE_NAME[func]} {match}"):
+        func([1.0, 2.0], [1.0, 2.5], scale)
+
+
+@pytest.mark.parametrize("func", LL_FUNCS, ids=LL_IDS)
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "error", "match"),
+    [
+        ([1.0, 2.0], [1.0], ValueError, "same shape.*different numbers of samples"),
+        ([1.0, 2.0], [[1.0, 2.0]], ValueError, "same shape"),
+        ([], [], ValueError, "y_true is empty"),
+        (3.0, 3.0, ValueError, "must be 1-D .* 0-D scalar"),
+        ([1.0, math.nan], [1.0, 2.0], ValueError, r"y_true contains NaN at index 1"),
+        ([1.0, 2.0], [1.0, math.inf], ValueError, r"y_pred contains \+inf at index 1"),
+        ([True, False], [1.0, 0.0], TypeError, "y_true must hold real numbers"),
+        ([1.0, 2.0], ["a", "b"], TypeError, "y_pred must hold real numbers"),
+        ([[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]], ValueError, "takes one output"),
+    ],
+)
+def test_bad_targets(func, y_true, y_pred, error, match):
+    with pytest.raises(error, match=match):
+        func(y_true, y_pred, 1.0)
+
+
+@pytest.mark.parametrize("func", LL_FUNCS, ids=LL_IDS)
+def test_several_outputs_message_names_the_function_and_the_shape(func):
+    with pytest.raises(ValueError, match=rf"{func.__name__} takes one output.*\(2, 3\).*3 outputs"):
+        func(np.zeros((2, 3)), np.ones((2, 3)), 1.0)
+
+
+@pytest.mark.parametrize("func", LL_FUNCS, ids=LL_IDS)
+def test_overflow_is_reported_not_returned(func):
+    with pytest.raises(ValueError, match=r"log-likelihood overflows float64.*too small"):
+        func([0.0, 1e150], [0.0, -1e150], 1e-200)
+    # a large but representable value is returned
+    assert math.isfinite(func([0.0, 1e100], [0.0, -1e100], 1e-100))
+    # residual sums that overflow by themselves are reported by the metric that sums them
+    with pytest.raises(ValueError, match=r"overflows float64.*Rescale"):
+        func([1.7e308, 1.7e308], [0.0, 0.0], 1.0)
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "error", "match"),
+    [
+        ([1.0, 2.0], [1.0, 2.0], ValueError, "X must be 2-D"),
+        ([[1.0], [2.0]], [1.0], ValueError, "y must have shape"),
+        ([[1.0], [math.nan]], [1.0, 2.0], ValueError, "X contains NaN"),
+        ([[1.0], [2.0]], [1.0, math.inf], ValueError, r"y contains \+inf"),
+        ([["a"], ["b"]], [1.0, 2.0], TypeError, "X must hold real numbers"),
+    ],
+)
+def test_gaussian_mle_bad_input(X, y, error, match):
+    with pytest.raises(error, match=match):
+        ml.gaussian_mle(X, y)
