@@ -203,32 +203,6 @@ def check_args(
     return Checked(t, p, w, total, check_multioutput(multioutput, k, allowed), k)
 
 
-def check_delta(delta: Any) -> float:
-    """The Huber threshold: a finite, positive real number."""
-    if isinstance(delta, (bool, np.bool_)) or not isinstance(delta, numbers.Real):
-        raise TypeError(
-            f"delta must be a real number (a finite positive float); "
-            f"got {type(delta).__name__} {delta!r}."
-        )
-    value = float(delta)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"delta must be a finite positive number; got {delta!r}.")
-    return value
-
-
-def check_beta(beta: Any) -> float:
-    """The smooth L1 threshold: a finite real number >= 0 (0 gives the absolute error)."""
-    if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):
-        raise TypeError(
-            f"beta must be a real number (a finite float >= 0); "
-            f"got {type(beta).__name__} {beta!r}."
-        )
-    value = float(beta)
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"beta must be a finite number >= 0; got {beta!r}.")
-    return value
-
-
 def check_alpha(alpha: Any) -> float:
     """The quantile level of the pinball loss: a real number in [0, 1]."""
     if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, numbers.Real):
@@ -348,21 +322,6 @@ def check_nonnegative_real(value: Any, name: str) -> float:
     return result
 
 
-def check_finite_vector(value: Any, name: str) -> np.ndarray:
-    """A non-empty 1-D array of finite real numbers, returned as float64."""
-    arr = _as_real_array(value, name)
-    if arr.ndim != 1:
-        got = f"a 0-D scalar ({arr.item()!r})" if arr.ndim == 0 else f"shape {arr.shape}"
-        hint = " Wrap a single point in a list: [x]." if arr.ndim == 0 else ""
-        raise ValueError(f"{name} must be a 1-D array of points, shape (n,); got {got}.{hint}")
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty; expected at least one point.")
-    where = _locate_nonfinite(arr)
-    if where is not None:
-        raise ValueError(f"{name} contains {where}; expected finite values only.")
-    return arr.astype(np.float64, copy=False)
-
-
 def check_user_function(value: Any, name: str, expected: str) -> None:
     """Refuse a non-callable ``value``; ``expected`` describes the call signature."""
     if not callable(value):
@@ -438,7 +397,7 @@ def check_vector(value: Any, name: str, length: int | None = None, what: str = "
             if arr.ndim == 0
             else f"{arr.ndim}-D input with shape {arr.shape}"
         )
-        hint = ""
+        hint = " Wrap a single value in a list: [x]." if arr.ndim == 0 else ""
         if arr.ndim == 2 and 1 in arr.shape:
             hint = f" A column or row is not a vector here (nothing is broadcast): ravel {name}."
         raise ValueError(f"{name} must be 1-D with shape {expected}{what}; got {got}.{hint}")

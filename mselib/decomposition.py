@@ -31,11 +31,11 @@ from mselib._validation import (
     check_choice,
     check_count,
     check_finite_rows,
-    check_finite_vector,
     check_generator,
     check_nonnegative_real,
     check_returned,
     check_user_function,
+    check_vector,
 )
 from mselib.metrics import _lock as _blas_lock  # one BLAS pinning at a time in all of mselib
 
@@ -261,8 +261,8 @@ def bias_variance(
         fit_predict, "fit_predict", "fit_predict(x_train, y_train, x_test) -> predictions"
     )
     check_user_function(f, "f", "the true function f(x) -> array of the shape of x")
-    xs = check_finite_vector(x_train, "x_train")
-    xt = check_finite_vector(x_test, "x_test")
+    xs = check_vector(x_train, "x_train")
+    xt = check_vector(x_test, "x_test")
     sd = check_nonnegative_real(noise_sd, "noise_sd")
     reps = check_count(n_datasets, "n_datasets", minimum=2)
     gen = check_generator(rng, "rng")
@@ -380,15 +380,15 @@ def polynomial_fit_predict(
     """
     deg = check_count(degree, "degree", minimum=0)
     if domain is not None:
-        bounds = check_finite_vector(domain, "domain")
+        bounds = check_vector(domain, "domain")
         if bounds.size != 2 or not bounds[0] < bounds[1]:
             raise ValueError(f"domain must be a pair (low, high) with low < high; got {domain!r}.")
         low, high = float(bounds[0]), float(bounds[1])
     vander = np.polynomial.legendre.legvander
 
     def fit_predict(x_train: ArrayLike, y_train: ArrayLike, x_test: ArrayLike) -> np.ndarray:
-        xs = check_finite_vector(x_train, "x_train")
-        xt = check_finite_vector(x_test, "x_test")
+        xs = check_vector(x_train, "x_train")
+        xt = check_vector(x_test, "x_test")
         ys = check_finite_rows(
             y_train, "y_train", xs.size, "one training set per row, one column per input"
         )

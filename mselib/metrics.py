@@ -24,9 +24,9 @@ from mselib._validation import (
     Checked,
     check_alpha,
     check_args,
-    check_beta,
-    check_delta,
     check_finite_result,
+    check_nonnegative_real,
+    check_positive_real,
     check_variance,
     raise_nonfinite,
 )
@@ -498,7 +498,8 @@ def huber(
     0.15625
     """
     c = check_args(y_true, y_pred, sample_weight, multioutput)
-    return _combine(_mean_of("huber", c, check_delta(delta)), c.multioutput, "huber")
+    threshold = check_positive_real(delta, "delta")
+    return _combine(_mean_of("huber", c, threshold), c.multioutput, "huber")
 
 
 def smooth_l1(
@@ -572,7 +573,7 @@ def smooth_l1(
     0.5
     """
     c = check_args(y_true, y_pred, sample_weight, multioutput)
-    b = check_beta(beta)
+    b = check_nonnegative_real(beta, "beta")
     values = _mean_of("smooth_l1", c, b) if b > 0 else _mean_of("abs", c)
     return _combine(values, c.multioutput, "smooth_l1")
 
