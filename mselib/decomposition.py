@@ -18,15 +18,14 @@ for least-squares polynomials that fits all training sets with one solve.
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mselib._threads import one_blas_thread
 from mselib._validation import (
     check_choice,
     check_count,
@@ -37,41 +36,11 @@ from mselib._validation import (
     check_user_function,
     check_vector,
 )
-from mselib.metrics import _lock as _blas_lock  # one BLAS pinning at a time in all of mselib
 
 __all__ = ["BiasVariance", "bias_variance", "polynomial_fit_predict"]
 
 FitPredict = Callable[[np.ndarray, np.ndarray, np.ndarray], ArrayLike]
 NOISES = ("normal", "uniform", "laplace")
-_controller: Any = None  # threadpoolctl.ThreadpoolController, or False if unavailable
-
-
-@contextlib.contextmanager
-def _pinned(controller: Any) -> Iterator[None]:
-    with _blas_lock, controller.limit(limits=1, user_api="blas"):
-        yield
-
-
-def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
-    """Run the small matrix products of this module on one BLAS thread.
-
-    The products here involve matrices of a few MB at most. On two shared cores,
-    OpenBLAS's second thread made them slower and erratic: the 12-degree workload of
-    ``benchmarks/bench_decomposition.py`` took 0.3-1.6 s with two threads and
-    0.14-0.23 s with one. threadpoolctl is imported on first use; without it, nothing
-    is pinned.
-    """
-    global _controller
-    if _controller is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _controller = ThreadpoolController()
-        except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-            _controller = False
-    return _pinned(_controller) if _controller else contextlib.nullcontext()
-
-
 @dataclass(frozen=True)
 class BiasVariance:
     """Monte Carlo estimates of the terms of the learning-form decomposition.
@@ -279,7 +248,7 @@ def bias_variance(
         (reps, n_test),
         "one row per training set, one column per test point",
     )
-    with _one_blas_thread():
+    with one_blas_thread():
         return _terms(pred, f_test, test_noise)
 
 
@@ -401,7 +370,7 @@ def polynomial_fit_predict(
         lo, hi = (xs.min(), xs.max()) if domain is None else (low, high)
         scale = 2.0 / (hi - lo) if hi > lo else 0.0  # only degree 0 reaches hi == lo
         design = vander((xs - lo) * scale - 1.0, deg)
-        with _one_blas_thread():
+        with one_blas_thread():
             coef, _, rank, _ = np.linalg.lstsq(design, ys.T, rcond=None)
             pred = vander((xt - lo) * scale - 1.0, deg) @ coef
         if rank < deg + 1:

@@ -15,9 +15,7 @@ Inputs are checked in :mod:`mselib._validation`: real, finite, no broadcasting.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import threading
 import warnings
 from collections.abc import Iterator
 from fractions import Fraction
@@ -26,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mselib._threads import one_blas_thread
 from mselib._validation import (
     check_choice,
     check_count,
@@ -48,38 +47,10 @@ _BLOCK_ROWS = 4096  # rows per block for double-double residuals
 _BLOCK_ROWS_LONG = 1024  # rows per block for 80-bit residuals (a block stays in L2)
 _HAVE_LONGDOUBLE = np.finfo(np.longdouble).nmant >= 63  # x87 80-bit extended
 _U_LONG = float(np.finfo(np.longdouble).eps) / 2 if _HAVE_LONGDOUBLE else _U
-_controller: Any = None  # threadpoolctl.ThreadpoolController, or False if unavailable
-_lock = threading.RLock()  # one pinning at a time, so limits are restored in order
 
 
 class SingularDesignWarning(UserWarning):
     """X is rank-deficient or too ill-conditioned for its float64 data to fix a solution."""
-
-
-def _blas_one_thread() -> contextlib.AbstractContextManager[Any]:
-    """Pin BLAS/LAPACK to one thread when threadpoolctl is available.
-
-    On two shared cores a two-thread QR of a 10,000 x 50 matrix was measured 60
-    times slower than a one-thread QR whenever the other core was busy. The
-    controller is built once (about 20 ms); each pinning then costs ~10 us.
-    """
-    global _controller
-    if _controller is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _controller = ThreadpoolController()
-        except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-            _controller = False
-    if not _controller:  # pragma: no cover
-        return contextlib.nullcontext()
-    return _pinned(_controller)
-
-
-@contextlib.contextmanager
-def _pinned(controller: Any) -> Iterator[None]:
-    with _lock, controller.limit(limits=1, user_api="blas"):
-        yield
 
 
 # ----------------------------------------------------------------------------------
@@ -550,7 +521,7 @@ def _solve_exact(X: np.ndarray, y: np.ndarray, on_singular: str, limit: float) -
 
 def _min_norm_svd(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The minimum-norm solution for X truncated at its numerical rank (``lstsq``'s cutoff)."""
-    with _blas_one_thread():
+    with one_blas_thread():
         return np.linalg.lstsq(X, y, rcond=None)[0]
 
 
@@ -559,7 +530,7 @@ def _solve_qr(X: np.ndarray, y: np.ndarray, on_singular: str, limit: float) -> n
     if n < p:
         _report_singular(_singular_message(None, n, p, math.inf, limit), on_singular)
         return _min_norm_svd(X, y)
-    with _blas_one_thread():
+    with one_blas_thread():
         w, kappa, converged = _refined_qr(X, y, limit)
     if w is None:
         _report_singular(_singular_message(None, n, p, kappa, limit), on_singular)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import contextlib
 import math
 import threading
-from collections.abc import Iterator
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mselib._threads import can_pin, one_blas_thread
 from mselib._validation import (
     R2_STRINGS,
     Checked,
@@ -45,8 +45,6 @@ _SERIAL = 8192
 _BLOCK = 1 << 16
 _PIN_ABOVE = 1 << 15  # elements; below, serial blocks beat the 8-15 us cost of pinning
 _local = threading.local()  # per-thread reusable block buffers
-_lock = threading.Lock()  # one pinning at a time, so limits are restored in order
-_controller: Any = None  # threadpoolctl.ThreadpoolController, or False if unavailable
 
 
 def _buffers(size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -62,27 +60,13 @@ def _buffers(size: int) -> tuple[np.ndarray, np.ndarray]:
     return pair[0][:size], pair[1][:size]
 
 
-@contextlib.contextmanager
-def _one_blas_thread(controller: Any) -> Iterator[None]:
-    with _lock, controller.limit(limits=1, user_api="blas"):
-        yield
-
-
 def _plan(size: int) -> tuple[int, contextlib.AbstractContextManager[Any]]:
     """Elements per block for ``size`` input elements, and the context for the loop."""
-    global _controller
     if size <= _SERIAL:
         return size, contextlib.nullcontext()
-    if size > _PIN_ABOVE and _controller is None:
-        try:  # imported on first use: it costs ~20 ms, and it is optional
-            from threadpoolctl import ThreadpoolController
-
-            _controller = ThreadpoolController()
-        except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
-            _controller = False
-    if size <= _PIN_ABOVE or not _controller:
+    if size <= _PIN_ABOVE or not can_pin():
         return _SERIAL, contextlib.nullcontext()
-    return _BLOCK, _one_blas_thread(_controller)
+    return _BLOCK, one_blas_thread()
 
 
 _QUANTITY = {

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import mselib.metrics as metrics
+from mselib import _threads
 from mselib.metrics import huber, mae, mse, nmse, r2, rmse
 
 Y_TRUE = [3, -0.5, 2, 7]
@@ -202,7 +203,7 @@ def test_long_double_is_accepted():
 def block_mode(request, monkeypatch):
     """Run with BLAS pinned by threadpoolctl, or with the fallback used without it."""
     if request.param == "serial":
-        monkeypatch.setattr(metrics, "_controller", False)
+        monkeypatch.setattr(_threads, "_controller", False)
     return request.param
 
 

@@ -20,6 +20,7 @@ from sklearn.metrics import mean_pinball_loss
 
 import mselib as ml
 import mselib.metrics as metrics
+from mselib import _threads
 
 Y_TRUE = [3, -0.5, 2, 7]
 Y_PRED = [2.5, 0.0, 2, 8]
@@ -177,7 +178,7 @@ def test_pinball_matches_scikit_learn(shape, weighted, alpha):
 def block_mode(request, monkeypatch):
     """Run with BLAS pinned by threadpoolctl, or with the fallback used without it."""
     if request.param == "serial":
-        monkeypatch.setattr(metrics, "_controller", False)
+        monkeypatch.setattr(_threads, "_controller", False)
     return request.param
 
 
