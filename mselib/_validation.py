@@ -216,7 +216,9 @@ def check_alpha(alpha: Any) -> float:
     return value
 
 
-def raise_nonfinite(quantity: str, **arrays: np.ndarray | None) -> NoReturn:
+def raise_nonfinite(
+    quantity: str, *, subject: str | None = None, **arrays: np.ndarray | None
+) -> NoReturn:
     """Explain why a sum of ``quantity`` terms is not finite, and raise ``ValueError``.
 
     Called only after a metric's accumulated sum came out NaN or inf: either an
@@ -229,10 +231,12 @@ def raise_nonfinite(quantity: str, **arrays: np.ndarray | None) -> NoReturn:
             raise ValueError(f"{name} contains {where}; expected finite values only.")
     given = [name for name, arr in arrays.items() if arr is not None]
     largest = max(float(np.max(np.abs(arr))) for arr in arrays.values() if arr is not None)
+    what = subject or f"the sum of {quantity}"
     raise ValueError(
-        f"the sum of {quantity} overflows float64: {', '.join(given)} "
+        f"{what} overflows float64: {', '.join(given)} "
         f"{'is' if len(given) == 1 else 'are'} finite but too "
-        f"large (largest |value| {largest:.3g}); expected inputs for which this sum stays "
+        f"large (largest |value| {largest:.3g}); expected inputs for which "
+        f"{'this sum' if subject is None else 'it'} stays "
         f"below {np.finfo(np.float64).max:.3g}. Rescale them (divide by a common factor)."
     )
 
@@ -510,18 +514,7 @@ def check_finite_output(values: np.ndarray, quantity: str, **arrays: np.ndarray 
         total = float(np.add.reduce(values, axis=None))
     if math.isfinite(total) or _locate_nonfinite(values) is None:
         return
-    for name, arr in arrays.items():
-        where = None if arr is None else _locate_nonfinite(arr)
-        if where is not None:
-            raise ValueError(f"{name} contains {where}; expected finite values only.")
-    given = [name for name, arr in arrays.items() if arr is not None]
-    largest = max(float(np.max(np.abs(arr))) for arr in arrays.values() if arr is not None)
-    raise ValueError(
-        f"{quantity} overflows float64: {', '.join(given)} "
-        f"{'is' if len(given) == 1 else 'are'} finite but too large (largest |value| "
-        f"{largest:.3g}); expected inputs for which it stays below "
-        f"{np.finfo(np.float64).max:.3g}. Rescale them (divide by a common factor)."
-    )
+    raise_nonfinite(quantity, subject=quantity, **arrays)
 
 
 def check_finite_rows(value: Any, name: str, n_columns: int, meaning: str) -> np.ndarray:
