@@ -313,17 +313,23 @@ def check_count(value: Any, name: str, minimum: int = 1) -> int:
     return count
 
 
-def check_nonnegative_real(value: Any, name: str) -> float:
-    """A finite real number >= 0 (a standard deviation, say)."""
+def _check_real_number(value: Any, name: str, *, strict: bool) -> float:
+    """A finite real number (not bool) that is ``> 0`` (``strict``) or ``>= 0``."""
+    bound = "> 0" if strict else ">= 0"
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(
-            f"{name} must be a real number (a finite float >= 0); "
+            f"{name} must be a real number (a finite float {bound}); "
             f"got {type(value).__name__} {value!r}."
         )
     result = float(value)
-    if not (math.isfinite(result) and result >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}.")
+    if not (math.isfinite(result) and (result > 0 if strict else result >= 0)):
+        raise ValueError(f"{name} must be a finite number {bound}; got {value!r}.")
     return result
+
+
+def check_nonnegative_real(value: Any, name: str) -> float:
+    """A finite real number >= 0 (a standard deviation, say)."""
+    return _check_real_number(value, name, strict=False)
 
 
 def check_user_function(value: Any, name: str, expected: str) -> None:
@@ -533,15 +539,7 @@ def check_finite_rows(value: Any, name: str, n_columns: int, meaning: str) -> np
 
 def check_positive_real(value: Any, name: str) -> float:
     """A finite real number > 0 (a step size, a threshold)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a real number (a finite float > 0); "
-            f"got {type(value).__name__} {value!r}."
-        )
-    result = float(value)
-    if not (math.isfinite(result) and result > 0):
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}.")
-    return result
+    return _check_real_number(value, name, strict=True)
 
 
 # ----------------------------------------------------------------------------------------------
