@@ -22,23 +22,16 @@ def git_commit(srcdir: str | Path) -> str:
     """Short hash of HEAD, with ``+modified`` when tracked files differ from it."""
     if os.environ.get("MSE_BOOK_COMMIT"):
         return os.environ["MSE_BOOK_COMMIT"]
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=srcdir, capture_output=True, text=True, check=True, timeout=10
+        )
+        return done.stdout.strip()
+
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short=12", "HEAD"],
-            cwd=srcdir,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=srcdir,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=10,
-        ).stdout.strip()
+        head = git("rev-parse", "--short=12", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return f"{head}+modified" if dirty else head

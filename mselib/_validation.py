@@ -71,11 +71,7 @@ def _as_real_array(value: Any, name: str) -> np.ndarray:
 def _check_target(value: Any, name: str) -> np.ndarray:
     arr = _as_real_array(value, name)
     if arr.ndim not in (1, 2):
-        got = (
-            f"a 0-D scalar ({arr.item()!r})"
-            if arr.ndim == 0
-            else f"{arr.ndim}-D input with shape {arr.shape}"
-        )
+        got = _describe_ndim(arr)
         raise ValueError(
             f"{name} must be 1-D (n_samples,) or 2-D (n_samples, n_outputs); got {got}."
         )
@@ -89,6 +85,13 @@ def _check_target(value: Any, name: str) -> np.ndarray:
 def _describe(shape: tuple[int, ...]) -> str:
     n, k = shape[0], (shape[1] if len(shape) == 2 else 1)
     return f"{n} sample{'s' * (n != 1)} x {k} output{'s' * (k != 1)}"
+
+
+def _describe_ndim(arr: np.ndarray) -> str:
+    """How an array of the wrong dimension is described in error messages."""
+    if arr.ndim == 0:
+        return f"a 0-D scalar ({arr.item()!r})"
+    return f"{arr.ndim}-D input with shape {arr.shape}"
 
 
 def check_targets(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -402,11 +405,7 @@ def check_vector(value: Any, name: str, length: int | None = None, what: str = "
     arr = _as_real_array(value, name)
     expected = f"({length},)" if length is not None else "(n,)"
     if arr.ndim != 1:
-        got = (
-            f"a 0-D scalar ({arr.item()!r})"
-            if arr.ndim == 0
-            else f"{arr.ndim}-D input with shape {arr.shape}"
-        )
+        got = _describe_ndim(arr)
         hint = " Wrap a single value in a list: [x]." if arr.ndim == 0 else ""
         if arr.ndim == 2 and 1 in arr.shape:
             hint = f" A column or row is not a vector here (nothing is broadcast): ravel {name}."
@@ -426,11 +425,7 @@ def check_design(value: Any, name: str = "X") -> np.ndarray:
     """A non-empty, finite, 2-D real matrix ``(n_samples, n_features)``, returned as float64."""
     arr = _as_real_array(value, name)
     if arr.ndim != 2:
-        got = (
-            f"a 0-D scalar ({arr.item()!r})"
-            if arr.ndim == 0
-            else f"{arr.ndim}-D input with shape {arr.shape}"
-        )
+        got = _describe_ndim(arr)
         hint = " For one feature, pass a column: X.reshape(-1, 1)." if arr.ndim == 1 else ""
         raise ValueError(
             f"{name} must be 2-D with shape (n_samples, n_features); got {got}.{hint}"
@@ -580,11 +575,7 @@ def check_logit_matrix(value: Any, name: str = "logits") -> np.ndarray:
     """A finite 2-D real array ``(n_samples, n_classes)``, ``n_classes >= 2``, as float64."""
     arr = _as_real_array(value, name)
     if arr.ndim != 2:
-        got = (
-            f"a 0-D scalar ({arr.item()!r})"
-            if arr.ndim == 0
-            else f"{arr.ndim}-D input with shape {arr.shape}"
-        )
+        got = _describe_ndim(arr)
         hint = (
             " For one sample pass one row, [logits]; for two classes with one logit per "
             "sample use the binary functions."
