@@ -4,6 +4,8 @@
     python3 tasks.py site    build the website into _build/html
     python3 tasks.py test    run every test: mselib, doctests, every notebook (nbval)
     python3 tasks.py lab     open the chapters in JupyterLab
+    python3 tasks.py pdf     build the book as one PDF: _build/latex/mse-textbook.pdf
+                             (needs XeLaTeX: see PDF_PACKAGES below)
     python3 tasks.py setup   only create the environment
 
 Each command first makes sure an isolated virtual environment exists (``.venv`` next
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -26,6 +29,12 @@ VENV = Path(os.environ.get("MSE_BOOK_VENV", ROOT / ".venv")).resolve()
 STAMP = VENV / ".requirements.sha256"
 SCRIPTS = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = SCRIPTS / ("python.exe" if os.name == "nt" else "python")
+# The TeX the PDF needs, as Debian packages (fonts-freefont-otf: the Unicode fonts the
+# book's LaTeX class asks for).
+PDF_PACKAGES = (
+    "texlive-xetex texlive-latex-extra texlive-fonts-recommended texlive-plain-generic "
+    "latexmk fonts-freefont-otf"
+)
 
 
 def run(*command: str | os.PathLike[str]) -> None:
@@ -59,8 +68,17 @@ def setup() -> None:
     STAMP.write_text(wanted)
 
 
+def check_tex() -> None:
+    missing = [tool for tool in ("xelatex", "latexmk") if shutil.which(tool) is None]
+    if missing:
+        sys.exit(
+            f"The PDF needs {' and '.join(missing)}, not found on PATH. On Debian or Ubuntu:\n"
+            f"    sudo apt-get install --no-install-recommends {PDF_PACKAGES}"
+        )
+
+
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in {"setup", "site", "test", "lab"}:
+    if not argv or argv[0] not in {"setup", "site", "test", "lab", "pdf"}:
         sys.exit(__doc__)
     command, extra = argv[0], argv[1:]
     setup()
@@ -70,6 +88,11 @@ def main(argv: list[str]) -> None:
         build = ("build", "--warningiserror", "--keep-going", "-n")
         run(SCRIPTS / "jupyter-book", *build, *extra, ROOT)
         print(f"\nThe site is at {ROOT / '_build' / 'html' / 'index.html'}")
+    elif command == "pdf":
+        check_tex()
+        build = ("build", "--builder", "pdflatex", "--warningiserror", "--keep-going", "-n")
+        run(SCRIPTS / "jupyter-book", *build, *extra, ROOT)
+        print(f"\nThe PDF is at {ROOT / '_build' / 'latex' / 'mse-textbook.pdf'}")
     elif command == "lab":
         run(SCRIPTS / "jupyter", "lab", *extra, ROOT / "chapters")
 

@@ -1,9 +1,17 @@
 """CITATION.cff is valid, and the "How to cite" page's BibTeX is generated from it.
 
 cffconvert 2.0.0 (the current release) needs jsonschema<4, while the pinned JupyterLab 4 needs
-jsonschema>=4.18, so the two cannot be installed together. The file is therefore validated with
-``jsonschema`` (a dependency of Jupyter Book) against the CFF 1.2.0 schema that cffconvert ships,
-vendored as ``_ext/cff-schema-1.2.0.json``; the same check runs at every site build.
+jsonschema>=4.18, so the two cannot be installed together. The file is therefore checked twice:
+
+* here and at every site build, with ``jsonschema`` (a dependency of Jupyter Book) against the
+  CFF 1.2.0 schema that cffconvert ships, vendored as ``_ext/cff-schema-1.2.0.json``;
+* by cffconvert itself, installed in a separate environment from ``requirements-cff.txt``
+  (``.ci/run`` does this). ``MSE_BOOK_CFFCONVERT`` names its executable; without it the
+  cffconvert tests look on ``PATH`` and are skipped when it is not there, unless
+  ``MSE_BOOK_REQUIRE_CFFCONVERT=1`` (CI) makes that a failure.
+
+The last test reads the built site: every citation in a chapter shows the label of the
+bibliography entry it links to.
 """
 
 from __future__ import annotations
@@ -11,6 +19,8 @@ from __future__ import annotations
 import html
 import os
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -31,6 +41,51 @@ def cff() -> dict:
     return bc.load_cff(CFF)
 
 
+@pytest.fixture(scope="module")
+def cffconvert() -> str:
+    executable = os.environ.get("MSE_BOOK_CFFCONVERT") or shutil.which("cffconvert")
+    if executable:
+        return executable
+    message = "cffconvert not found: pip install -r requirements-cff.txt in a separate venv"
+    if os.environ.get("MSE_BOOK_REQUIRE_CFFCONVERT") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _run(executable: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [executable, *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_cffconvert_validates_citation_cff(cffconvert):
+    result = _run(cffconvert, "--validate", "-i", str(CFF))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "valid" in result.stdout
+
+
+def test_cffconvert_rejects_a_broken_file(cffconvert, tmp_path):
+    broken = tmp_path / "CITATION.cff"
+    text = CFF.read_text(encoding="utf-8")
+    # Valid YAML, invalid CFF: the release date is not a date.
+    broken.write_text(re.sub(r"(?m)^date-released:.*$", 'date-released: "last week"', text))
+    assert broken.read_text(encoding="utf-8") != text
+    result = _run(cffconvert, "--validate", "-i", str(broken))
+    assert result.returncode != 0
+    assert "date-released" in result.stdout + result.stderr
+
+
+def test_book_entry_agrees_with_cffconvert(cff, cffconvert):
+    # An independent reading of CITATION.cff: cffconvert's own BibTeX.
+    result = _run(cffconvert, "-f", "bibtex", "-i", str(CFF))
+    assert result.returncode == 0, result.stderr
+    theirs = result.stdout
+    ours = bc.bibtex_book(cff)
+    for name in ("title", "year"):
+        assert _field(ours, name) == _field(theirs, name)
+    assert _field(ours, "author").strip("{}") == _field(theirs, "author").strip("{}")
+
+
 def test_citation_cff_is_valid_cff_1_2_0(cff):
     assert cff["cff-version"] == "1.2.0"
     assert bc.validate_cff(cff) == []
@@ -45,7 +100,7 @@ def test_schema_check_can_fail(cff):
 
 
 def _field(entry: str, name: str) -> str:
-    match = re.search(rf"^\s*{name}\s*=\s*(.*),$", entry, flags=re.M)
+    match = re.search(rf"^\s*{name}\s*=\s*(.*?),?$", entry, flags=re.M)
     assert match, f"no {name} field in\n{entry}"
     return match.group(1).strip("{}")
 
@@ -92,3 +147,31 @@ def test_built_page_matches_citation_cff(cff):
     for number, entry in enumerate(chapters, start=1):
         title = _field(entry, "title")
         assert entry == bc.bibtex_chapter(cff, number, title.replace(r"\&", "&"))
+
+
+@pytest.mark.skipif(
+    not (SITE / "bibliography.html").exists(), reason="site not built (_build/html)"
+)
+def test_citations_show_the_label_of_the_entry_they_link_to():
+    page = (SITE / "bibliography.html").read_text(encoding="utf-8")
+    labels = dict(
+        re.findall(
+            r'<div class="citation" id="([^"]+)"[^>]*>\s*<span class="label">'
+            r'<span class="fn-bracket">\[</span>([^<]+)<',
+            page,
+        )
+    )
+    assert labels, "no entries found on the bibliography page"
+    citations = [
+        (anchor, shown)
+        for chapter in sorted((SITE / "chapters").glob("*.html"))
+        for anchor, shown in re.findall(
+            r'href="\.\./bibliography\.html#([^"]+)"[^>]*>([^<]+)</a>',
+            chapter.read_text(encoding="utf-8"),
+        )
+    ]
+    assert len(citations) >= len(labels), "fewer citations than entries: were some not cited?"
+    wrong = [
+        (shown, labels.get(anchor)) for anchor, shown in citations if labels.get(anchor) != shown
+    ]
+    assert not wrong, f"citation text differs from its entry's label (text, label): {wrong}"
