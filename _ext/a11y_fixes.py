@@ -5,6 +5,8 @@
   a critical ``aria-required-children`` violation. Entries are marked ``role="listitem"``.
 - Theme buttons whose accessible name differs from their visible text (search, colour mode)
   are overridden by the templates in ``_ext/templates/``.
+- The book's title link at the top of the sidebar stood outside every landmark (axe ``region``,
+  moderate); ``_ext/templates/navbar-logo.html`` wraps it in a ``<nav>`` named "Book home".
 - Links inside tinted theorem boxes get a darker colour (``_vendor/book.css``) for contrast.
 """
 

@@ -5,7 +5,8 @@ of ``_build/html`` from a local HTTP server on 127.0.0.1 and checks: no console 
 math element rendered by MathJax (no raw ``$$``, no ``mjx-merror``); every image loaded and
 carrying alt text; no request to any other host; every internal link (and its ``#anchor``)
 resolves; axe-core (vendored in ``vendor/``, so nothing is fetched at test time) reports no
-serious or critical accessibility violation. It also saves screenshots of a chapter in light
+accessibility violation of any impact (the issue asks for none serious or critical; there are
+none at all, so any new one fails). It also saves screenshots of a chapter in light
 and dark mode under ``_build/screenshots/`` for a person to look at.
 
 Skipped, with the reason, when Selenium, Chromium or chromedriver is missing or the site has
@@ -291,13 +292,11 @@ def test_every_page_carries_the_build_receipt(visits):
     assert not missing, json.dumps(missing, indent=1)
 
 
-def test_no_serious_accessibility_violations(visits):
-    serious = {
-        page: [a for a in v["axe"] if a["impact"] in ("serious", "critical")]
-        for page, v in visits.items()
-    }
-    serious = {page: found for page, found in serious.items() if found}
-    assert not serious, json.dumps(serious, indent=1)
+def test_no_accessibility_violations(visits):
+    # The issue asks for no serious or critical violation; the pages have none of any impact
+    # (the last moderate one, "region", was fixed), so any new finding fails.
+    found = {page: v["axe"] for page, v in visits.items() if v["axe"]}
+    assert not found, json.dumps(found, indent=1)
 
 
 def test_screenshots_light_and_dark(server, driver, visits):
@@ -318,8 +317,7 @@ def test_screenshots_light_and_dark(server, driver, visits):
         # The default run sees light mode; dark mode gets its own accessibility check here.
         driver.execute_script(AXE.read_text(encoding="utf-8"))
         found = driver.execute_async_script(RUN_AXE)
-        serious = [a for a in found if a["impact"] in ("serious", "critical")]
-        assert not serious, f"{mode} mode: {json.dumps(serious, indent=1)}"
+        assert not found, f"{mode} mode: {json.dumps(found, indent=1)}"
     driver.execute_script("localStorage.removeItem('mode');")
 
 
@@ -327,7 +325,7 @@ def test_summary(visits, server, capsys):
     local = urlsplit(server).netloc
     requests = sum(len(v["requests"]) for v in visits.values())
     foreign = sum(1 for v in visits.values() for u, _ in v["requests"] if not _is_local(u, local))
-    minor = sum(a["count"] for v in visits.values() for a in v["axe"])
+    findings = sum(a["count"] for v in visits.values() for a in v["axe"])
     with capsys.disabled():
         print(
             f"\nbrowser test: {len(visits)} pages, {requests} requests "
@@ -335,7 +333,7 @@ def test_summary(visits, server, capsys):
             f"{sum(v['mathElements'] for v in visits.values())} math elements, "
             f"{sum(len(v['images']) for v in visits.values())} images, "
             f"{sum(len(v['links']) for v in visits.values())} links, "
-            f"axe: {minor} nodes with moderate/minor findings"
+            f"axe: {findings} findings of any impact"
         )
 
 
