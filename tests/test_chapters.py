@@ -2,13 +2,14 @@
 
 nbval proves that each stored output is what the code produces today; these tests
 prove that the notebooks were executed once, top to bottom, store no errors, and that
-every numbered claim has a check cell tagged ``verifies:<label>`` pointing at it.
+every numbered claim has a check cell tagged ``verifies:<label>`` pointing at it. The
+last tests check the claims ledger (``_ext/claims_ledger.py``, page ``claims.md``) that
+is generated from those tags.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,50 +17,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 
-# A numbered, labelled block in MyST: ":::{prf:theorem}" ... ":label: thm-x".
-CLAIM_BLOCK = re.compile(
-    r"^(?::::*|```+)\{(prf:\w+|exercise)\}[^\n]*\n(?::[^\n]*\n)*?:label:\s*(\S+)", re.MULTILINE
+# The notebooks are read the same way here and by the claims ledger page (claims.md).
+sys.path.insert(0, str(ROOT / "_ext"))
+from claims_ledger import (  # noqa: E402
+    chapter_results,
+    claims,
+    labels_in,
+    load,
+    techniques,
+    verified_labels,
 )
-EQUATION_LABEL = re.compile(r"\$\$\s*\((\S+)\)")
-TARGET_LABEL = re.compile(r"^\((\S+)\)=\s*$", re.MULTILINE)
-PROOF_KINDS_WITHOUT_CLAIM = {"prf:proof"}
-
-
-def load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def markdown_text(nb: dict) -> str:
-    return "\n".join(
-        "".join(cell["source"]) for cell in nb["cells"] if cell["cell_type"] == "markdown"
-    )
-
-
-def claims(nb: dict) -> dict[str, str]:
-    """Map each numbered claim's label to its kind (prf:theorem, exercise, ...)."""
-    found = {}
-    for kind, label in CLAIM_BLOCK.findall(markdown_text(nb)):
-        if kind not in PROOF_KINDS_WITHOUT_CLAIM:
-            found[label] = kind
-    return found
 
 
 def all_labels() -> set[str]:
-    labels: set[str] = set()
-    for path in CHAPTERS:
-        text = markdown_text(load(path))
-        labels |= {label for _, label in CLAIM_BLOCK.findall(text)}
-        labels |= set(EQUATION_LABEL.findall(text)) | set(TARGET_LABEL.findall(text))
-    return labels
-
-
-def verified_labels(nb: dict) -> list[str]:
-    return [
-        tag.split(":", 1)[1]
-        for cell in nb["cells"]
-        for tag in cell.get("metadata", {}).get("tags", [])
-        if tag.startswith("verifies:")
-    ]
+    return labels_in(CHAPTERS)
 
 
 def test_there_are_chapters():
@@ -106,3 +77,90 @@ def test_every_figure_has_caption_name_and_alt_text(path):
         figure, image = meta.get("figure", {}), meta.get("image", {})
         assert figure.get("caption") and figure.get("name"), f"cell {index}: figure without caption"
         assert image.get("alt"), f"cell {index}: figure without alt text"
+
+
+# ------------------------------------------------------------------ the claims ledger
+LEDGER_SAMPLE = """\
+:::{prf:theorem} Shift
+:label: thm-a
+
+$$ x = y $$ (eq-inside)
+:::
+
+:::{prf:proof}
+$$ y = z $$ (eq-in-proof)
+:::
+
+$$ z = w $$ (eq-outside)
+
+```{exercise}
+:label: ex-a
+
+Show it.
+```
+"""
+
+
+def _notebook(*cells: tuple[str, str, list[str]]) -> dict:
+    return {
+        "cells": [
+            {"cell_type": kind, "source": source, "metadata": {"tags": tags}}
+            for kind, source, tags in cells
+        ]
+    }
+
+
+def test_ledger_places_equations_and_counts_checks():
+    nb = _notebook(
+        ("markdown", LEDGER_SAMPLE, []),
+        ("code", "ml.assert_sym_equal(a, b)", ["verifies:thm-a"]),
+        ("code", "assert ml.mse([1], [1]) == 0", ["verifies:thm-a", "verifies:ex-a"]),
+    )
+    results = {r.label: r for r in chapter_results(nb)}
+    assert list(results) == ["thm-a", "eq-inside", "eq-in-proof", "eq-outside", "ex-a"]
+    assert results["thm-a"].title == "Shift" and results["thm-a"].kind == "prf:theorem"
+    assert results["eq-inside"].within == "thm-a"
+    assert results["eq-in-proof"].within == "thm-a"  # a proof proves the block before it
+    assert results["eq-outside"].within is None and not results["eq-outside"].cells
+    assert results["thm-a"].cells == [1, 2]
+    assert results["thm-a"].how == ["symbolic identity (SymPy)", "mselib"]
+    assert results["ex-a"].how == ["mselib"]
+
+
+def test_ledger_names_how_a_cell_checks():
+    assert techniques("assert_close(ml.mse(a, b), mean_squared_error(a, b))") == [
+        "scikit-learn",
+        "numeric tolerance",
+        "mselib",
+    ]
+    assert techniques("g = ml.numerical_gradient(f, x)") == ["finite differences", "mselib"]
+    assert techniques("assert Fraction(3, 8) == total") == ["exact rational arithmetic"]
+    assert techniques("assert total == 3") == ["assertion on computed values"]
+    assert techniques("print(total)") == []
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_ledger_has_every_result_and_leaves_none_unchecked(path):
+    nb = load(path)
+    results = chapter_results(nb)
+    labels = {r.label for r in results}
+    assert set(claims(nb)) <= labels
+    assert set(verified_labels(nb)) <= labels, "a verifies: tag the ledger would not show"
+    unchecked = [r.label for r in results if not r.cells and not r.within]
+    assert not unchecked, f"results with no check of their own and no enclosing result: {unchecked}"
+    silent = [r.label for r in results if r.cells and not r.how]
+    assert not silent, f"check cells that assert nothing the ledger can name: {silent}"
+
+
+SITE = ROOT / "_build" / "html"
+
+
+@pytest.mark.skipif(not (SITE / "claims.html").exists(), reason="site not built (_build/html)")
+def test_built_ledger_has_a_row_per_result():
+    page = (SITE / "claims.html").read_text(encoding="utf-8")
+    rows = page.count('<tr class="row-odd">') + page.count('<tr class="row-even">')
+    expected = sum(len(chapter_results(load(path))) for path in CHAPTERS)
+    # One header row per chapter table, then one row per result.
+    assert rows == expected + len(CHAPTERS), (rows, expected)
+    assert "Not checked:" not in page, "the ledger's summary lists unchecked results"
+    assert page.count("<strong>not checked</strong>") == 1  # only the explanation above the tables

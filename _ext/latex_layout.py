@@ -1,6 +1,7 @@
-"""The PDF's back matter: unnumbered, as on the site, and one bibliography.
+"""The PDF as the site shows it: unnumbered back matter, one bibliography, working references.
 
-Only the LaTeX builder is touched. Two things differ from the site without this extension:
+Only the LaTeX builder is touched. Without this extension the PDF differs from the site in these
+ways:
 
 * The back-matter pages (glossary, how to cite) come after the numbered chapters in the same
   LaTeX sequence, so LaTeX numbers them as chapters 9, 10, ... On the site they carry no number.
@@ -14,6 +15,11 @@ Only the LaTeX builder is touched. Two things differ from the site without this 
 * A link to the index (``{ref}`genindex```) has no target in LaTeX, where the index is a list
   at the end of the book rather than a page; it printed as the raw word "genindex" and is now
   the word "Index".
+* A ``{numref}`` to an exercise on another page (the claims ledger cites every exercise) was
+  printed by Sphinx as "Exercise \\ref{<page>:<label>}", a label LaTeX never defines: exercises
+  carry sphinx-exercise's own ``exercise:<label>``, and LaTeX has no exercise counter. Such a
+  reference becomes sphinx-exercise's own reference node, which prints the number Sphinx
+  computed (the site's) and links to ``exercise:<label>``.
 
 A page is "numbered" when Sphinx gave it section numbers (``env.toc_secnumbers``), which is what
 the site shows; the bibliography page is the one holding a ``{bibliography}`` directive.
@@ -27,6 +33,7 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.builders.latex.nodes import thebibliography
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx_exercise.nodes import exercise_enumerable_node, exercise_latex_number_reference
 
 _STOP_NUMBERING = "\\setcounter{secnumdepth}{-1}\n"
 # The list of references without the heading and contents line that LaTeX's thebibliography
@@ -112,7 +119,27 @@ class IndexLinkAsText(SphinxPostTransform):
                 node.replace_self(nodes.inline("", "Index"))
 
 
+class ExerciseReferencesAcrossPages(SphinxPostTransform):
+    """Numbered references to exercises on other pages, as sphinx-exercise does on the same page."""
+
+    # After sphinx-exercise's own link resolution (22).
+    default_priority = 23
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        registry = getattr(self.env, "sphinx_exercise_registry", {})
+        for node in list(self.document.findall(addnodes.number_reference)):
+            label = node.get("refid") or node.get("refuri", "").rpartition("#")[2]
+            target = registry.get(label, {}).get("node")
+            if not isinstance(target, exercise_enumerable_node):
+                continue
+            reference = exercise_latex_number_reference("", "", *node.children)
+            reference["refid"] = label
+            node.replace_self(reference)
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.add_post_transform(ExerciseReferencesAcrossPages)
     app.add_post_transform(IndexLinkAsText)
     app.add_post_transform(UnnumberedBackMatter)
     app.add_post_transform(BibliographyInItsPage)
