@@ -1,9 +1,10 @@
-"""A reproducibility receipt in the footer of every page.
+"""A reproducibility receipt in the footer of every page, and on the PDF's title page.
 
-The footer names the book's version (from ``CITATION.cff``), the git commit the site was built
+The receipt names the book's version (from ``CITATION.cff``), the git commit the book was built
 from, and the installed ``mselib`` version, so that a reader can tell whether the outputs they
 get locally should match the ones on the page. ``MSE_BOOK_COMMIT`` overrides the commit (for a
-build from an exported tree without ``.git``).
+build from an exported tree without ``.git``). The PDF shows it under the title, where LaTeX
+puts the release ("Version 0.1.0, commit ..., mselib ...").
 """
 
 from __future__ import annotations
@@ -53,14 +54,29 @@ def receipt_html(book_version: str, commit: str, lib_version: str) -> str:
     return '<p class="build-receipt">' + " · ".join(parts) + ".</p>"
 
 
+def receipt_parts(srcdir: str | Path) -> tuple[str, str, str]:
+    """Book version, commit and mselib version, as the receipt states them."""
+    cff = load_cff(Path(srcdir) / "CITATION.cff")
+    return str(cff["version"]), git_commit(srcdir), mselib_version()
+
+
 def config_inited(app: Any, config: Any) -> None:
-    cff = load_cff(Path(app.srcdir) / "CITATION.cff")
-    receipt = receipt_html(str(cff["version"]), git_commit(app.srcdir), mselib_version())
+    app.book_receipt = receipt_parts(app.srcdir)
     options = dict(config.html_theme_options or {})
-    options["extra_footer"] = (options.get("extra_footer") or "") + receipt
+    options["extra_footer"] = (options.get("extra_footer") or "") + receipt_html(*app.book_receipt)
     config.html_theme_options = options
+
+
+def latex_title_page(app: Any) -> None:
+    """The receipt under the PDF's title, in the place LaTeX gives the release."""
+    if app.builder.name != "latex":
+        return
+    book_version, commit, lib_version = app.book_receipt
+    app.builder.context["releasename"] = "Version"
+    app.builder.context["release"] = f"{book_version}, commit {commit}, mselib {lib_version}"
 
 
 def setup(app: Any) -> dict[str, Any]:
     app.connect("config-inited", config_inited)
+    app.connect("builder-inited", latex_title_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -183,3 +184,14 @@ def test_latex_resolved_every_reference_and_wrote_the_pdf() -> None:
     assert written, "LaTeX wrote no PDF"
     pdf = _require(LATEX / f"{NAME}.pdf", "build the PDF")
     assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_title_page_carries_the_receipt() -> None:
+    # The same receipt as the site's footer: book version, commit, mselib version.
+    sys.path.insert(0, str(ROOT / "_ext"))
+    from book_citation import load_cff
+
+    version = str(load_cff(ROOT / "CITATION.cff")["version"])
+    release = re.search(r"^\\release\{(.*)\}$", _latex_file(".tex"), re.M)
+    assert release, "no \\release on the title page"
+    assert re.fullmatch(rf"{re.escape(version)}, commit \S+, mselib \S+", release[1]), release[1]
