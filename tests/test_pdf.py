@@ -54,13 +54,26 @@ _TOC_CHAPTER = re.compile(
 )
 
 
+def _cannot_run(message: str) -> None:
+    if os.environ.get("MSE_BOOK_REQUIRE_PDF") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def _require(path: Path, how: str) -> Path:
     if not path.exists():
-        message = f"{path.relative_to(ROOT)} not found: {how}"
-        if os.environ.get("MSE_BOOK_REQUIRE_PDF") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        _cannot_run(f"{path.relative_to(ROOT)} not found: {how}")
     return path
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _builds_of_the_same_sources() -> None:
+    # After a chapter is edited and only the site rebuilt, the two builds rightly disagree.
+    tex = _require(LATEX / f"{NAME}.tex", "build the PDF (python3 tasks.py pdf)")
+    page = _require(SITE / "intro.html", "build the site (python3 tasks.py site)")
+    newest_source = max(p.stat().st_mtime for p in ROOT.glob("chapters/*.ipynb"))
+    if min(tex.stat().st_mtime, page.stat().st_mtime) < newest_source:
+        _cannot_run("a chapter changed after the last site or PDF build: rebuild both")
 
 
 def _latex_file(suffix: str) -> str:
