@@ -3,8 +3,8 @@
 The receipt names the book's version (from ``CITATION.cff``), the git commit the book was built
 from, and the installed ``mselib`` version, so that a reader can tell whether the outputs they
 get locally should match the ones on the page. ``MSE_BOOK_COMMIT`` overrides the commit (for a
-build from an exported tree without ``.git``). The PDF shows it under the title, where LaTeX
-puts the release ("Version 0.1.0, commit ..., mselib ...").
+build from an exported tree without ``.git``). The PDF's title page shows it too: the version
+under the title (and in the running head), the commit and mselib version beside the date.
 """
 
 from __future__ import annotations
@@ -68,12 +68,17 @@ def config_inited(app: Any, config: Any) -> None:
 
 
 def latex_title_page(app: Any) -> None:
-    """The receipt under the PDF's title, in the place LaTeX gives the release."""
+    """The receipt on the PDF's title page: the version as LaTeX's release, the rest by the date.
+
+    The release also goes into every page's running head, so it stays short.
+    """
     if app.builder.name != "latex":
         return
     book_version, commit, lib_version = app.book_receipt
-    app.builder.context["releasename"] = "Version"
-    app.builder.context["release"] = f"{book_version}, commit {commit}, mselib {lib_version}"
+    context = app.builder.context
+    context["releasename"] = "Version"
+    context["release"] = book_version
+    context["date"] = f"{context.get('date') or ''}\\\\ commit {commit}, mselib {lib_version}"
 
 
 def setup(app: Any) -> dict[str, Any]:

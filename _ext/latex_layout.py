@@ -21,6 +21,10 @@ ways:
   reference becomes sphinx-exercise's own reference node, which prints the number Sphinx
   computed (the site's) and links to ``exercise:<label>``.
 
+* A formula that a code cell displays (SymPy's output) can be wider than the page: the site
+  scrolls it, the PDF cut it off at the margin (200 pt too wide in chapter 6). Such a formula is
+  now set in a box that is scaled down to the line width when, and only when, it is wider.
+
 A page is "numbered" when Sphinx gave it section numbers (``env.toc_secnumbers``), which is what
 the site shows; the bibliography page is the one holding a ``{bibliography}`` directive.
 """
@@ -138,7 +142,32 @@ class ExerciseReferencesAcrossPages(SphinxPostTransform):
             node.replace_self(reference)
 
 
+# The formula in a box; shrunk to the line width only if it is wider (graphicx's \resizebox,
+# which Sphinx's LaTeX always loads).
+_FIT_TO_LINE = (
+    "\\begin{center}\\sbox0{$%s$}%%\n"
+    "\\ifdim\\wd0>\\linewidth\\resizebox{\\linewidth}{!}{\\usebox0}\\else\\usebox0\\fi\n"
+    "\\end{center}\n"
+)
+
+
+class OutputFormulasFitTheLine(SphinxPostTransform):
+    """Formulas displayed by code cells (``text/latex`` outputs) no wider than the line."""
+
+    default_priority = 720
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(nodes.math_block)):
+            if "text_latex" in node["classes"]:
+                latex = node.astext().strip()
+                if not latex.startswith("\\displaystyle"):
+                    latex = "\\displaystyle " + latex
+                node.replace_self(nodes.raw("", _FIT_TO_LINE % latex, format="latex"))
+
+
 def setup(app: Any) -> dict[str, Any]:
+    app.add_post_transform(OutputFormulasFitTheLine)
     app.add_post_transform(ExerciseReferencesAcrossPages)
     app.add_post_transform(IndexLinkAsText)
     app.add_post_transform(UnnumberedBackMatter)
