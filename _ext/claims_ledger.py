@@ -202,9 +202,6 @@ def chapter_heading(nb: dict) -> tuple[str, str]:
 
 
 # ------------------------------------------------------------------ the directive
-_KIND_NAMES = {"exercise": "Exercise", "equation": "Equation"}
-
-
 def _reference(result: Result) -> str:
     """MyST for a link to the result that shows its number."""
     if result.kind == "equation":
@@ -220,16 +217,12 @@ def _row(*cells: str) -> list[str]:
     return [f"* - {first}", *(f"  - {cell}" for cell in rest)]
 
 
-def _checked_by(result: Result) -> str:
+def _checked_by(result: Result, by_label: dict[str, Result]) -> str:
     if result.cells:
         count = len(result.cells)
         return f"{count} check cell{'s' if count > 1 else ''}"
-    if result.within:
-        return (
-            f"part of {{prf:ref}}`{result.within}`"
-            if not result.within.startswith("ex-")
-            else f"part of {{numref}}`{result.within}`"
-        )
+    if result.within in by_label:
+        return f"part of {_reference(by_label[result.within])}"
     return "**not checked**"
 
 
@@ -253,13 +246,17 @@ def ledger_markdown(chapters: list[tuple[str, dict]]) -> list[str]:
             ":widths: 17 29 22 32",
         ]
         lines += [":class: longtable", "", *_row("Result", "Statement", "Checked by", "How")]
+        by_label = {result.label: result for result in results}
         for result in results:
             lines += _row(
-                _reference(result), result.title, _checked_by(result), ", ".join(result.how)
+                _reference(result),
+                result.title,
+                _checked_by(result, by_label),
+                ", ".join(result.how),
             )
             totals["results"] += 1
             totals["cells"] |= {(docname, index) for index in result.cells}
-            if not result.cells and not result.within:
+            if not result.cells and result.within not in by_label:
                 totals["unchecked"].append(result)
         lines += ["```", ""]
     unchecked = totals["unchecked"]
@@ -273,7 +270,7 @@ def ledger_markdown(chapters: list[tuple[str, dict]]) -> list[str]:
 
 
 class ClaimsLedger(SphinxDirective):
-    """``{claims-ledger}``: the ledger of the chapters named in the table of contents."""
+    """``{claims-ledger}``: the ledger of every chapter notebook under ``chapters/``."""
 
     def run(self) -> list[nodes.Node]:
         chapters = []
