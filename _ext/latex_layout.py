@@ -3,15 +3,15 @@
 Only the LaTeX builder is touched. Without this extension the PDF differs from the site in these
 ways:
 
-* The back-matter pages (glossary, how to cite) come after the numbered chapters in the same
-  LaTeX sequence, so LaTeX numbers them as chapters 9, 10, ... On the site they carry no number.
+* The back-matter pages (claims ledger, glossary, how to cite) come after the numbered
+  chapters in the same LaTeX sequence, so LaTeX numbers them as chapters 9, 10, ... On the
+  site they carry no number.
   A ``\\setcounter{secnumdepth}{-1}`` before the first unnumbered page stops the numbering there;
   the pages keep their entries in the table of contents.
 * The Sphinx LaTeX builder gathers every citation into one ``thebibliography`` at the end of the
   book, which LaTeX prints under a heading of its own, so the PDF had two "Bibliography" chapters:
   the site's page, left empty, and the list. The list is moved back into the site's page, and a
   local definition of ``sphinxthebibliography`` drops its second heading and contents entry.
-
 * A link to the index (``{ref}`genindex```) has no target in LaTeX, where the index is a list
   at the end of the book rather than a page; it printed as the raw word "genindex" and is now
   the word "Index".
@@ -20,7 +20,6 @@ ways:
   carry sphinx-exercise's own ``exercise:<label>``, and LaTeX has no exercise counter. Such a
   reference becomes sphinx-exercise's own reference node, which prints the number Sphinx
   computed (the site's) and links to ``exercise:<label>``.
-
 * A formula that a code cell displays (SymPy's output) can be wider than the page: the site
   scrolls it, the PDF cut it off at the margin (200 pt too wide in chapter 6). Such a formula is
   now set in a box that is scaled down to the line width when, and only when, it is wider.
@@ -98,9 +97,7 @@ class BibliographyInItsPage(SphinxPostTransform):
     def run(self, **kwargs: Any) -> None:
         pages = _bibliography_docnames(self.env)
         page = next((node for node in _chapters(self) if node["docname"] in pages), None)
-        references = [
-            node for node in self.document.children if isinstance(node, thebibliography)
-        ]
+        references = [node for node in self.document.children if isinstance(node, thebibliography)]
         if page is None or not references:
             return
         section = next(iter(page.findall(nodes.section)))

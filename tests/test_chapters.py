@@ -20,17 +20,15 @@ CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
 # The notebooks are read the same way here and by the claims ledger page (claims.md).
 sys.path.insert(0, str(ROOT / "_ext"))
 from claims_ledger import (  # noqa: E402
+    EQUATION_LABEL,
     chapter_results,
     claims,
     labels_in,
     load,
+    markdown_text,
     techniques,
     verified_labels,
 )
-
-
-def all_labels() -> set[str]:
-    return labels_in(CHAPTERS)
 
 
 def test_there_are_chapters():
@@ -63,7 +61,7 @@ def test_every_claim_has_a_check(path):
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_every_verifies_tag_names_a_real_label(path):
-    unknown = sorted(set(verified_labels(load(path))) - all_labels())
+    unknown = sorted(set(verified_labels(load(path))) - labels_in(CHAPTERS))
     assert not unknown, f"verifies: tags that name no label in the book: {unknown}"
 
 
@@ -156,10 +154,20 @@ SITE = ROOT / "_build" / "html"
 
 
 @pytest.mark.skipif(not (SITE / "claims.html").exists(), reason="site not built (_build/html)")
-def test_built_ledger_has_a_row_per_result():
+def test_built_ledger_links_every_numbered_result_once():
+    # Expected from the plain regular expressions (blocks by CLAIM_BLOCK, equations by
+    # EQUATION_LABEL), not from the ledger's own fence-by-fence reader.
     page = (SITE / "claims.html").read_text(encoding="utf-8")
     rows = page.count('<tr class="row-odd">') + page.count('<tr class="row-even">')
-    expected = sum(len(chapter_results(load(path))) for path in CHAPTERS)
+    expected = 0
+    for path in CHAPTERS:
+        nb = load(path)
+        blocks = set(claims(nb))
+        equations = set(EQUATION_LABEL.findall(markdown_text(nb)))
+        expected += len(blocks) + len(equations)
+        for label in blocks | {f"equation-{eq}" for eq in equations}:
+            link = f'href="chapters/{path.stem}.html#{label}"'
+            assert link in page, f"the ledger has no link to {path.stem}#{label}"
     # One header row per chapter table, then one row per result.
     assert rows == expected + len(CHAPTERS), (rows, expected)
     assert "Not checked:" not in page, "the ledger's summary lists unchecked results"
