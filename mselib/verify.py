@@ -81,6 +81,7 @@ def assert_close(
     rtol: float,
     atol: float = 0.0,
     label: str = "values",
+    equal_nan: bool = False,
 ) -> float:
     """Assert that two numeric results agree within a stated tolerance.
 
@@ -99,6 +100,11 @@ def assert_close(
         Absolute tolerance, for values that are zero or close to it. Default 0.
     label : str, optional
         A name for the comparison, shown in the error message.
+    equal_nan : bool, optional
+        Whether a NaN in ``actual`` agrees with a NaN at the same place in
+        ``expected``. Default False: a NaN anywhere fails, because a check that
+        two computations both broke proves nothing. Infinities agree only with an
+        infinity of the same sign, whatever the tolerance.
 
     Returns
     -------
@@ -117,6 +123,14 @@ def assert_close(
     --------
     >>> assert_close(0.1 + 0.2, 0.3, rtol=1e-15)
     5.551115123125783e-17
+    >>> assert_close(float("nan"), float("nan"), rtol=0.1, label="nan")
+    Traceback (most recent call last):
+    ...
+    AssertionError: nan: 1 of 1 values outside atol + rtol*|expected| (rtol=0.1, atol=0)
+      largest absolute difference inf at index (): actual nan, expected nan
+      largest relative difference inf
+    >>> assert_close(float("nan"), float("nan"), rtol=0.1, equal_nan=True)
+    0.0
     >>> assert_close([1.0, 2.0], [1.0, 2.1], rtol=1e-3, label="demo")
     Traceback (most recent call last):
     ...
@@ -125,10 +139,21 @@ def assert_close(
       largest relative difference 0.0476
     """
     for name, tol in (("rtol", rtol), ("atol", atol)):
-        if not (np.isfinite(tol) and tol >= 0):
+        is_real = isinstance(tol, (int, float, np.integer, np.floating)) and not isinstance(
+            tol, bool
+        )
+        if not (is_real and np.isfinite(tol) and tol >= 0):
             raise ValueError(f"{label}: {name} must be a finite non-negative number, got {tol!r}")
-    actual_arr = np.asarray(actual, dtype=np.float64)
-    expected_arr = np.asarray(expected, dtype=np.float64)
+    arrays = []
+    for name, value in (("actual", actual), ("expected", expected)):
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{label}: {name} must be real numbers, got an array of dtype {arr.dtype} "
+                "(complex values are not compared part by part; compare .real and .imag)"
+            )
+        arrays.append(arr.astype(np.float64))
+    actual_arr, expected_arr = arrays
     if actual_arr.shape != expected_arr.shape:
         raise ValueError(
             f"{label}: shapes differ: actual {actual_arr.shape}, expected {expected_arr.shape} "
@@ -136,11 +161,16 @@ def assert_close(
         )
     if actual_arr.size == 0:
         return 0.0
-    abs_diff = np.abs(actual_arr - expected_arr)
-    both_nan = np.isnan(actual_arr) & np.isnan(expected_arr)
-    abs_diff = np.where(both_nan, 0.0, abs_diff)
-    bound = atol + rtol * np.abs(expected_arr)
-    bad = ~(abs_diff <= bound) & ~both_nan
+    with np.errstate(invalid="ignore"):
+        abs_diff = np.abs(actual_arr - expected_arr)
+    # Equal infinities agree (inf - inf would be NaN); NaNs agree only when asked.
+    same_inf = np.isinf(actual_arr) & (actual_arr == expected_arr)
+    both_nan = np.isnan(actual_arr) & np.isnan(expected_arr) if equal_nan else False
+    abs_diff = np.where(same_inf | both_nan, 0.0, abs_diff)
+    finite = np.isfinite(actual_arr) & np.isfinite(expected_arr)
+    with np.errstate(invalid="ignore"):
+        within = finite & (abs_diff <= atol + rtol * np.abs(expected_arr))
+    bad = ~(within | same_inf | both_nan)
     if bad.any():
         # A NaN on one side only counts as an infinite difference in the report.
         report = np.where(np.isnan(abs_diff), np.inf, abs_diff)

@@ -27,25 +27,15 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from site_numbers import numbered_chapters, site_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
 LATEX = ROOT / "_build" / "latex"
 NAME = "mse-textbook"
 
-_PROOF = re.compile(
-    r'<div class="(?:proof \w+|exercise) admonition" id="(?P<label>[^"]+)">\s*'
-    r'<p class="admonition-title"><span class="caption-number">(?P<number>\w+ [\d.]+) </span>'
-)
-_FIGURE = re.compile(
-    r'<figure class="[^"]*" id="(?P<label>[^"]+)">.*?'
-    r'<span class="caption-number">Fig\. (?P<number>[\d.]+) </span>',
-    re.S,
-)
-_EQUATION = re.compile(
-    r'<span class="eqno">\((?P<number>[\d.]+)\)<a class="headerlink" href="#(?P<label>[^"]+)"'
-)
 _TEX_ADMONITION = re.compile(r"\\begin\{sphinxadmonition\}\{note\}\{(?P<number>\w+ [\d.]+)")
 _TEX_LABEL = re.compile(r"\\label\{(?:\\detokenize\{)?(?P<label>[^{}]+)\}")
 _AUX_LABEL = re.compile(r"\\newlabel\{(?P<label>[^{}]+)\}\{\{(?P<number>[^{}]*)\}")
@@ -85,27 +75,15 @@ def _latex_file(suffix: str) -> str:
 
 @cache
 def _chapters() -> list[str]:
-    """The numbered chapters' docnames, in the order of ``_toc.yml``."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    return [
-        entry["file"] for part in toc["parts"] if part.get("numbered") for entry in part["chapters"]
-    ]
+    return numbered_chapters()
 
 
 @cache
 def _site_numbers() -> dict[str, str]:
     """Every number the site shows, keyed by ``docname:label`` as LaTeX keys them."""
-    numbers: dict[str, str] = {}
     for docname in _chapters():
-        page = _require(SITE / f"{docname}.html", "build the site first")
-        html = page.read_text(encoding="utf-8")
-        for match in _PROOF.finditer(html):
-            numbers[f"{docname}:{match['label']}"] = match["number"]
-        for match in _FIGURE.finditer(html):
-            numbers[f"{docname}:{match['label']}"] = f"Fig. {match['number']}"
-        for match in _EQUATION.finditer(html):
-            numbers[f"{docname}:{match['label']}"] = f"({match['number']})"
-    return numbers
+        _require(SITE / f"{docname}.html", "build the site first")
+    return site_numbers(SITE, _chapters())
 
 
 @cache

@@ -64,10 +64,44 @@ def test_close_never_broadcasts():
         assert_close(np.ones((3, 1)), np.ones(3), rtol=1e-12)
 
 
-def test_close_nan_handling():
-    assert_close([np.nan, 1.0], [np.nan, 1.0], rtol=0.0)  # NaN where both are NaN is agreement
+def test_close_nan_fails_unless_asked():
+    # Two computations that both broke agree on nothing: NaN fails by default.
     with pytest.raises(AssertionError):
-        assert_close([np.nan], [1.0], rtol=1e-3)
+        assert_close([np.nan, 1.0], [np.nan, 1.0], rtol=0.1)
+    assert_close([np.nan, 1.0], [np.nan, 1.0], rtol=0.0, equal_nan=True)
+    for a, b in [([np.nan], [1.0]), ([1.0], [np.nan])]:
+        with pytest.raises(AssertionError):
+            assert_close(a, b, rtol=1e-3, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    ("actual", "expected", "agree"),
+    [
+        (np.inf, np.inf, True),
+        (-np.inf, -np.inf, True),
+        (np.inf, -np.inf, False),
+        (0.0, np.inf, False),  # |0 - inf| <= rtol*inf would let this through
+        (np.inf, 0.0, False),
+        (1e308, np.inf, False),
+    ],
+)
+def test_close_infinities(actual, expected, agree):
+    if agree:
+        assert assert_close(actual, expected, rtol=0.5) == 0.0
+    else:
+        with pytest.raises(AssertionError):
+            assert_close(actual, expected, rtol=0.5)
+
+
+@pytest.mark.parametrize("bad", ["a", None, True, 1j])
+def test_close_rejects_non_number_tolerance(bad):
+    with pytest.raises(ValueError, match="rtol must be a finite non-negative number"):
+        assert_close(1.0, 1.0, rtol=bad)
+
+
+def test_close_refuses_complex():
+    with pytest.raises(TypeError, match="actual must be real numbers"):
+        assert_close(1 + 1j, 1.0, rtol=0.1)
 
 
 @pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf])
