@@ -60,4 +60,4 @@ __all__ = [
     "softmax_cross_entropy_grad",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

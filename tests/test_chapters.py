@@ -9,6 +9,7 @@ is generated from those tags.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -63,6 +64,62 @@ def test_every_claim_has_a_check(path):
 def test_every_verifies_tag_names_a_real_label(path):
     unknown = sorted(set(verified_labels(load(path))) - labels_in(CHAPTERS))
     assert not unknown, f"verifies: tags that name no label in the book: {unknown}"
+
+
+# What counts as an assertion in a check cell: a statement that raises when the claim is false.
+ASSERTION = re.compile(
+    r"^\s*assert\b|\bassert_close\(|\bassert_sym_equal\(|\bnp\.testing\.assert_\w+\(|"
+    r"\braise AssertionError\b|\bpytest\.raises\(",
+    re.MULTILINE,
+)
+_FUNCTION = re.compile(r"^def (?P<name>\w+)\(.*?(?=^\S|\Z)", re.MULTILINE | re.DOTALL)
+
+
+def asserting_helpers(sources: list[str]) -> set[str]:
+    """Functions defined in the notebook whose body asserts (directly or through another)."""
+    bodies = {m["name"]: m.group(0) for src in sources for m in _FUNCTION.finditer(src)}
+    found: set[str] = set()
+    while True:
+        new = {
+            name
+            for name, body in bodies.items()
+            if name not in found
+            and (ASSERTION.search(body) or any(re.search(rf"\b{h}\(", body) for h in found))
+        }
+        if not new:
+            return found
+        found |= new
+
+
+def asserts(source: str, helpers: set[str]) -> bool:
+    return bool(ASSERTION.search(source)) or any(re.search(rf"\b{h}\(", source) for h in helpers)
+
+
+def test_assertion_detector_tells_a_check_from_a_print():
+    helpers = asserting_helpers(
+        ["def agree(a, b):\n    assert a == b\n", "def show(x):\n    print(x)\n"]
+    )
+    assert helpers == {"agree"}
+    assert asserts("agree(1, 1)", helpers) and asserts("ml.assert_close(a, b, rtol=0)", helpers)
+    assert asserts("x = 1\nassert x == 1", helpers)
+    assert not asserts("show(1)", helpers)
+    assert not asserts("print('assert nothing')", helpers)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_every_check_cell_asserts(path):
+    # A cell tagged verifies:<label> must contain something that fails when the claim is false.
+    cells = load(path)["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    helpers = asserting_helpers(code)
+    silent = [
+        index
+        for index, cell in enumerate(cells)
+        if cell["cell_type"] == "code"
+        and any(t.startswith("verifies:") for t in cell["metadata"].get("tags", []))
+        and not asserts("".join(cell["source"]), helpers)
+    ]
+    assert not silent, f"cells tagged verifies: that assert nothing: {silent}"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)

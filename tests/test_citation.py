@@ -175,3 +175,13 @@ def test_citations_show_the_label_of_the_entry_they_link_to():
         (shown, labels.get(anchor)) for anchor, shown in citations if labels.get(anchor) != shown
     ]
     assert not wrong, f"citation text differs from its entry's label (text, label): {wrong}"
+
+
+def test_citation_cff_carries_the_mselib_version(cff):
+    # CITATION.cff cites the book and mselib together: one version for both, written once in
+    # mselib/__init__.py (pyproject.toml reads it from there).
+    import mselib
+
+    assert str(cff["version"]) == mselib.__version__
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    assert 'dynamic = ["version"]' in pyproject and "\nversion =" not in pyproject.split("[tool")[0]
