@@ -14,6 +14,7 @@ Keras 3 runs on the PyTorch backend (``KERAS_BACKEND=torch``), so no TensorFlow.
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 import os
 import warnings
@@ -264,6 +265,203 @@ def test_keras_metric_accumulates_per_sample(keras):
     assert math.isclose(float(metric.result()), 11 / 12, rel_tol=1e-6)
 
 
+# --- rem-fw-sample-weights: PyTorch's weighted losses ---------------------------------------------
+
+
+def torch_weighted_convention(y_true, y_pred, weight, reduction="mean"):
+    """F.mse_loss(..., weight=): one weight per element; "mean" divides by the sum of weights."""
+    w = np.asarray(weight, float)
+    if reduction == "none":
+        return w * torch_convention(y_true, y_pred, "none")
+    mean = ml.mse(np.ravel(y_true), np.ravel(y_pred), sample_weight=w.ravel())
+    return mean if reduction == "mean" else mean * w.sum()
+
+
+def run_torch_weighted(torch, y_true, y_pred, weight, reduction="mean", loss="mse_loss",
+                       dtype="float64", **options):
+    t, p, w = (torch.as_tensor(np.asarray(a, float), dtype=getattr(torch, dtype))
+               for a in (y_true, y_pred, weight))
+    function = getattr(torch.nn.functional, loss)
+    return function(p, t, weight=w, reduction=reduction, **options).numpy()  # (input, target)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_torch_weighted_mse(torch, reduction):
+    w = np.array([1.0, 1.0, 1.0, 0.0])
+    squares = [(Fraction(a) - Fraction(b)) ** 2 for a, b in zip(Y, Y_HAT, strict=True)]
+    terms = [Fraction(wk) * s for wk, s in zip(w, squares, strict=True)]
+    exact = {"mean": sum(terms) / 3, "sum": sum(terms), "none": terms}[reduction]
+    for dtype in ("float64", "float32"):
+        got = run_torch_weighted(torch, Y, Y_HAT, w, reduction, dtype=dtype)
+        np.testing.assert_allclose(got, np.array(exact, dtype=float), rtol=1e-7, atol=0)
+    got = run_torch_weighted(torch, Y, Y_HAT, w, reduction)
+    np.testing.assert_allclose(got, torch_weighted_convention(Y, Y_HAT, w, reduction), rtol=1e-15)
+    # Random data: per-element weights, 1-D and 2-D, in float64.
+    for k, shape in enumerate([(1,), (17,), (50, 3), (8, 1), (4, 5, 2)]):
+        y_true, y_pred = random_batch(shape, k)
+        weight = np.random.default_rng([SEED, k, 7]).uniform(0.0, 3.0, size=shape)
+        got = run_torch_weighted(torch, y_true, y_pred, weight, reduction)
+        want = torch_weighted_convention(y_true, y_pred, weight, reduction)
+        np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=str(shape))
+        if reduction == "mean":  # a weighted mean: scaling every weight changes nothing
+            scaled = run_torch_weighted(torch, y_true, y_pred, 10 * weight, reduction)
+            np.testing.assert_allclose(scaled, got, rtol=1e-13)
+        if reduction == "sum":  # and the sum scales with them
+            scaled = run_torch_weighted(torch, y_true, y_pred, 10 * weight, reduction)
+            np.testing.assert_allclose(scaled, 10 * got, rtol=1e-13)
+
+
+def test_torch_weighted_mse_with_sample_weights_is_sklearn(torch):
+    # One weight per sample, repeated over the d outputs: scikit-learn's weighted MSE.
+    rng = np.random.default_rng(SEED + 5)
+    y_true, y_pred = rng.normal(size=(30, 4)), rng.normal(size=(30, 4))
+    omega = rng.uniform(0.0, 2.0, size=30)
+    repeated = torch.as_tensor(omega)[:, None].expand(30, 4)  # the idiom a reader would use
+    got = float(run_torch_weighted(torch, y_true, y_pred, repeated.numpy()))
+    sklearn_value = mean_squared_error(y_true, y_pred, sample_weight=omega)
+    assert math.isclose(got, sklearn_value, rel_tol=1e-12)
+    assert math.isclose(got, ml.mse(y_true, y_pred, sample_weight=omega), rel_tol=1e-12)
+    # ... which is not Keras's default, mean(omega) times it (exm: ex-fw-keras-weights).
+    assert not math.isclose(got, omega.mean() * sklearn_value, rel_tol=1e-3)
+
+
+def test_torch_weight_shapes(torch):
+    y_true, y_pred = random_batch((30, 4), 11)
+    omega = np.linspace(0.5, 2.0, 30)
+    # The weight must have exactly the input's shape: per-sample shapes are refused.
+    for shape in [(30,), (30, 1), (1, 4), (4,), (30, 4, 1)]:
+        weight = np.ones(shape) if shape != (30,) and shape != (30, 1) else omega.reshape(shape)
+        with pytest.raises(ValueError, match="Weights and input must have the same size"):
+            run_torch_weighted(torch, y_true, y_pred, weight)
+    # The input's shape, not the target's: a column of predictions against a vector of targets
+    # takes a (4, 1) weight, and the broadcast table (the trap) is weighted row by row.
+    column, w = Y_HAT.reshape(-1, 1), np.array([[1.0], [1.0], [1.0], [0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "different to the input size"
+        got = float(run_torch_weighted(torch, Y, column, w))
+        with pytest.raises(ValueError, match="same size"):
+            run_torch_weighted(torch, Y[:, None], Y_HAT, w)  # input of shape (4,)
+    table = (Y[None, :] - column) ** 2  # (4, 4): row i is prediction i against every target
+    assert math.isclose(got, float((w * table).sum() / w.sum()), rel_tol=1e-15)
+    assert got != ml.mse(Y, Y_HAT, sample_weight=w.ravel())
+    # Weights are not validated: all zero gives 0/0 = NaN, negative ones are used as given;
+    # mselib and scikit-learn refuse both.
+    assert np.isnan(run_torch_weighted(torch, Y, Y_HAT, np.zeros(4)))
+    negative = np.array([1.0, 1.0, 1.0, -1.0])
+    assert float(run_torch_weighted(torch, Y, Y_HAT, negative)) == -0.25
+    for bad in (np.zeros(4), negative):
+        with pytest.raises(ValueError):
+            ml.mse(Y, Y_HAT, sample_weight=bad)
+    with pytest.raises(ValueError):
+        mean_squared_error(Y, Y_HAT, sample_weight=np.zeros(4))
+    # The module takes no weights at all.
+    for module in (torch.nn.MSELoss, torch.nn.HuberLoss, torch.nn.L1Loss, torch.nn.SmoothL1Loss):
+        with pytest.raises(TypeError):
+            module(weight=torch.ones(4))
+
+
+def test_torch_weighted_huber_and_l1(torch):
+    # PyTorch 2.13: the weighted "mean" of huber_loss divides by the number of elements N,
+    # that of l1_loss (like mse_loss) by the sum of the weights; smooth_l1_loss has no weight.
+    w = np.array([1.0, 1.0, 1.0, 0.0])
+    assert float(run_torch_weighted(torch, Y, Y_HAT, w, loss="huber_loss")) == 1 / 16
+    assert math.isclose(float(run_torch_weighted(torch, Y, Y_HAT, w, loss="l1_loss")), 1 / 3,
+                        rel_tol=1e-15)
+    assert "weight" not in inspect.signature(torch.nn.functional.smooth_l1_loss).parameters
+    for k, shape in enumerate([(17,), (50, 3)]):
+        y_true, y_pred = random_batch(shape, 20 + k)
+        weight = np.random.default_rng([SEED, k, 8]).uniform(0.0, 3.0, size=shape)
+        t, p, wf = y_true.ravel(), y_pred.ravel(), weight.ravel()
+        for delta in (0.5, 1.0, 2.0):
+            got = float(run_torch_weighted(torch, y_true, y_pred, weight, loss="huber_loss",
+                                           delta=delta))
+            weighted_mean = ml.huber(t, p, delta=delta, sample_weight=wf)
+            assert math.isclose(got, weighted_mean * wf.sum() / wf.size, rel_tol=1e-12)
+            assert not math.isclose(got, weighted_mean, rel_tol=1e-3)
+            got_sum = float(run_torch_weighted(torch, y_true, y_pred, weight, "sum",
+                                               loss="huber_loss", delta=delta))
+            assert math.isclose(got_sum, weighted_mean * wf.sum(), rel_tol=1e-12)
+        got = float(run_torch_weighted(torch, y_true, y_pred, weight, loss="l1_loss"))
+        assert math.isclose(got, ml.mae(t, p, sample_weight=wf), rel_tol=1e-12)
+
+
+def keras_weighted_values(per_sample, weight):
+    """Keras's rule for weights: match a trailing axis of length 1, then broadcast like NumPy."""
+    weight = np.asarray(weight, float)
+    if weight.ndim == per_sample.ndim + 1 and weight.shape[-1] == 1:
+        per_sample = per_sample[..., None]
+    return per_sample * weight
+
+
+def test_keras_square_weight(keras):
+    # B = d = 3 and a weight of the targets' shape, meant per element to keep sample 0 only:
+    # Keras broadcasts it against the 3 per-sample values without a word.
+    y_true = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [4.0, 4.0, 4.0]])
+    y_pred = np.zeros((3, 3))
+    w = np.array([[1.0, 1.0, 1.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    m = keras_per_sample(y_true, y_pred)
+    np.testing.assert_allclose(m, [14 / 3, 0, 16], rtol=1e-15)
+    table = run_keras(keras, y_true, y_pred, "none", w)
+    assert table.shape == (3, 3)  # entry (i, j) = w[i, j] * m[j]: row i weights sample j
+    np.testing.assert_allclose(table, w * m[None, :], rtol=RTOL32)
+    silent = float(run_keras(keras, y_true, y_pred, "mean_with_sample_weight", w))
+    assert math.isclose(silent, 62 / 9, rel_tol=RTOL32)  # (14/3 + 0 + 16) / 3
+    assert math.isclose(float(run_keras(keras, y_true, y_pred, sample_weight=w)), 62 / 27,
+                        rel_tol=RTOL32)  # the default divides by the 9 entries
+    meant = ml.mse(y_true.ravel(), y_pred.ravel(), sample_weight=w.ravel())
+    assert math.isclose(meant, 14 / 3, rel_tol=1e-15)
+    column = run_keras(keras, y_true[..., None], y_pred[..., None], "mean_with_sample_weight", w)
+    assert math.isclose(float(column), meant, rel_tol=RTOL32)  # the per-element intent
+    with pytest.raises(ValueError, match=r"sample_weight must be 1-D.*got shape \(3, 3\)"):
+        ml.mse(y_true, y_pred, sample_weight=w)
+    with pytest.raises(ValueError):
+        mean_squared_error(y_true, y_pred, sample_weight=w)
+    # Random square batches: Keras weights sample j by the column sum of w, never per element.
+    for size in (2, 4, 7):
+        y_true, y_pred = random_batch((size, size), 30 + size)
+        w = np.random.default_rng([SEED, size]).uniform(0.0, 2.0, (size, size))
+        m = keras_per_sample(y_true, y_pred)
+        for reduction in ("none", "sum", "sum_over_batch_size", "mean_with_sample_weight"):
+            want = keras_weighted_values(m, w)
+            if reduction == "sum":
+                want = want.sum()
+            elif reduction == "sum_over_batch_size":
+                want = want.sum() / size**2
+            elif reduction == "mean_with_sample_weight":
+                want = want.sum() / w.sum()
+            got = run_keras(keras, y_true, y_pred, reduction, w)
+            np.testing.assert_allclose(got, want, rtol=RTOL32, err_msg=reduction)
+        silent = float(run_keras(keras, y_true, y_pred, "mean_with_sample_weight", w))
+        assert math.isclose(silent, float(np.dot(w.sum(axis=0), m) / w.sum()), rel_tol=RTOL32)
+        meant = ml.mse(y_true.ravel(), y_pred.ravel(), sample_weight=w.ravel())
+        assert not math.isclose(silent, meant, rel_tol=1e-3)
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("b", [1, 2, 3, 4, 5])
+def test_keras_weight_of_the_targets_shape(keras, b, d):
+    # A (B, d) weight: accepted exactly when d = 1 (one weight per sample, right), B = d or
+    # B = 1 (both silently wrong); otherwise Keras on PyTorch raises.
+    y_true, y_pred = random_batch((b, d), 40)
+    w = np.random.default_rng([SEED, b, d, 1]).uniform(0.5, 2.0, (b, d))
+    m = keras_per_sample(y_true, y_pred)
+    if not (d == 1 or b == d or b == 1):
+        with pytest.raises(RuntimeError, match="must match the size"):
+            run_keras(keras, y_true, y_pred, "none", w)
+        with pytest.raises(ValueError):
+            keras_weighted_values(m, w)
+        return
+    got = run_keras(keras, y_true, y_pred, "none", w)
+    np.testing.assert_allclose(got, keras_weighted_values(m, w), rtol=RTOL32)
+    mws = float(run_keras(keras, y_true, y_pred, "mean_with_sample_weight", w))
+    meant = ml.mse(y_true.ravel(), y_pred.ravel(), sample_weight=w.ravel())
+    if d == 1:  # one weight per sample: scikit-learn's weighted mean
+        assert math.isclose(mws, meant, rel_tol=RTOL32)
+    elif b == 1:  # every weight multiplies the one per-sample value: the weights cancel
+        assert math.isclose(mws, float(m[0]), rel_tol=RTOL32)
+        assert not math.isclose(mws, meant, rel_tol=1e-3)
+
+
 # --- rem-fw-sklearn-multioutput (scikit-learn is always installed: never skipped) ----------------
 
 
@@ -365,3 +563,126 @@ def test_float32_inputs(torch, keras):
                         rel_tol=1e-12)
     assert math.isclose(float(run_torch(torch, target, prediction)), exact32, rel_tol=1e-5)
     assert math.isclose(ml.mse(t32, p32), exact32, rel_tol=1e-12)
+
+
+# --- Huber and Smooth L1 (chapter 7's ml.huber and ml.smooth_l1) against torch.nn -----------------
+
+HUBER_DELTAS = [1e-3, 0.25, 0.3, 1.0, 1.5, 3.0, 1e3]
+SMOOTH_L1_BETAS = [0.0, 1e-3, 0.25, 0.3, 1.0, 1.5, 3.0, 1e3]
+
+
+def threshold_batches(threshold, seed):
+    """Data whose errors sit below, exactly on, and above |e| = threshold, and random data.
+
+    The first batch has targets 0, so every error is exactly the prediction's negative and
+    |e| = threshold is hit exactly, on both signs; the second is random 2-D data around it.
+    """
+    c = float(threshold)
+    ratios = np.array([0.0, 0.5, 1 - 2.0**-30, 1.0, 1 + 2.0**-30, 2.0, 10.0])
+    near = [math.nextafter(c, 0.0), c, math.nextafter(c, math.inf)]
+    rng = np.random.default_rng([SEED, seed])
+    errors = np.concatenate([ratios * c, -ratios * c, near, -np.array(near),
+                             rng.normal(0.0, 2 * c if c > 0 else 1.0, 20)])
+    y_true, y_pred = np.zeros_like(errors), -errors
+    assert np.any(np.abs(y_true - y_pred) == c)  # the boundary is hit exactly
+    scale = c if c > 0 else 1.0
+    y2, p2 = rng.normal(0.0, 2 * scale, (25, 3)), rng.normal(0.0, 2 * scale, (25, 3))
+    return [(y_true, y_pred), (y2, p2)]
+
+
+def mselib_elementwise(metric, y_true, y_pred, **param):
+    """The loss of every element: one sample with N outputs, one value per output."""
+    t, p = np.asarray(y_true, float).reshape(1, -1), np.asarray(y_pred, float).reshape(1, -1)
+    return metric(t, p, multioutput="raw_values", **param).reshape(np.shape(y_true))
+
+
+def run_torch_module(torch, module, y_true, y_pred, dtype="float64"):
+    t = torch.as_tensor(np.asarray(y_true), dtype=getattr(torch, dtype))
+    p = torch.as_tensor(np.asarray(y_pred), dtype=getattr(torch, dtype))
+    return module(p, t).numpy()  # (input, target)
+
+
+def check_reductions(torch, make, metric, y_true, y_pred, **param):
+    """torch "none", "mean", "sum" against mselib: per element, the mean of all N, N times it."""
+    n = np.size(y_true)
+    none = run_torch_module(torch, make("none"), y_true, y_pred)
+    np.testing.assert_allclose(none, mselib_elementwise(metric, y_true, y_pred, **param),
+                               rtol=1e-15, atol=0)
+    # mselib's mean of a (B, d) array is the mean of the d per-output means: on a rectangular
+    # batch, that is the mean of all N elements (thm-fw-keras-equal-rows), which torch takes.
+    mean = float(run_torch_module(torch, make("mean"), y_true, y_pred))
+    flat = metric(np.ravel(y_true), np.ravel(y_pred), **param)
+    for ours in (metric(y_true, y_pred, **param), flat):
+        assert math.isclose(mean, ours, rel_tol=1e-13, abs_tol=0), (mean, ours)
+    total = float(run_torch_module(torch, make("sum"), y_true, y_pred))
+    assert math.isclose(total, n * metric(y_true, y_pred, **param), rel_tol=1e-13)
+
+
+@pytest.mark.parametrize("delta", HUBER_DELTAS)
+def test_torch_huber_loss(torch, delta):
+    def make(reduction):
+        return torch.nn.HuberLoss(reduction=reduction, delta=delta)
+
+    for y_true, y_pred in threshold_batches(delta, 1):
+        check_reductions(torch, make, ml.huber, y_true, y_pred, delta=delta)
+    # On the boundary both branches give delta^2 / 2, exactly.
+    at = run_torch_module(torch, make("none"), [0.0, 0.0], [delta, -delta])
+    assert np.array_equal(at, [0.5 * delta * delta] * 2)
+    assert ml.huber([0.0], [delta], delta=delta) == 0.5 * delta * delta
+    # The functional form and the float32 default agree on the example.
+    got = torch.nn.functional.huber_loss(torch.tensor(Y_HAT), torch.tensor(Y), delta=delta)
+    assert math.isclose(float(got), ml.huber(Y, Y_HAT, delta=delta), rel_tol=1e-15)
+    got32 = run_torch_module(torch, make("mean"), Y, Y_HAT, dtype="float32")
+    assert math.isclose(float(got32), ml.huber(Y, Y_HAT, delta=delta), rel_tol=1e-6)
+
+
+def test_torch_huber_refuses_delta_zero(torch):
+    # delta = 0 is not a Huber loss: PyTorch and mselib both refuse it (and negative values).
+    for delta in (0.0, -1.0):
+        with pytest.raises(RuntimeError, match="non-positive values for delta"):
+            run_torch_module(torch, torch.nn.HuberLoss(delta=delta), Y, Y_HAT)
+        with pytest.raises(ValueError, match="delta"):
+            ml.huber(Y, Y_HAT, delta=delta)
+
+
+@pytest.mark.parametrize("beta", SMOOTH_L1_BETAS)
+def test_torch_smooth_l1_loss(torch, beta):
+    def make(reduction):
+        return torch.nn.SmoothL1Loss(reduction=reduction, beta=beta)
+
+    for y_true, y_pred in threshold_batches(beta, 2):
+        check_reductions(torch, make, ml.smooth_l1, y_true, y_pred, beta=beta)
+    if beta > 0:  # on the boundary both branches give beta / 2
+        at = run_torch_module(torch, make("none"), [0.0, 0.0], [beta, -beta])
+        np.testing.assert_allclose(at, [0.5 * beta] * 2, rtol=1e-15)
+        # Huber = beta * Smooth L1, in PyTorch as in mselib.
+        y_true, y_pred = random_batch((40,), 3)
+        huber = float(run_torch_module(torch, torch.nn.HuberLoss(delta=beta), y_true, y_pred))
+        smooth = float(run_torch_module(torch, make("mean"), y_true, y_pred))
+        assert math.isclose(huber, beta * smooth, rel_tol=1e-13)
+    got = torch.nn.functional.smooth_l1_loss(torch.tensor(Y_HAT), torch.tensor(Y), beta=beta)
+    assert math.isclose(float(got), ml.smooth_l1(Y, Y_HAT, beta=beta), rel_tol=1e-15)
+
+
+def test_torch_smooth_l1_beta_zero_is_l1(torch):
+    # beta = 0: PyTorch computes L1Loss; mselib's smooth_l1 is the MAE.
+    for y_true, y_pred in threshold_batches(1.0, 4):
+        for reduction in ("none", "mean", "sum"):
+            smooth = run_torch_module(torch, torch.nn.SmoothL1Loss(reduction=reduction, beta=0.0),
+                                      y_true, y_pred)
+            l1 = run_torch_module(torch, torch.nn.L1Loss(reduction=reduction), y_true, y_pred)
+            assert np.array_equal(smooth, l1)
+        mean = float(run_torch_module(torch, torch.nn.SmoothL1Loss(beta=0.0), y_true, y_pred))
+        for ours in (ml.smooth_l1(y_true, y_pred, beta=0.0), ml.mae(y_true, y_pred)):
+            assert math.isclose(mean, ours, rel_tol=1e-13)
+    assert ml.smooth_l1(Y, Y_HAT, beta=0) == 0.5 == float(
+        run_torch_module(torch, torch.nn.SmoothL1Loss(beta=0.0), Y, Y_HAT)
+    )
+    # A tiny beta approaches it, from below (S_beta(e) >= |e| - beta / 2).
+    for beta in (1e-3, 1e-6):
+        smooth = float(run_torch_module(torch, torch.nn.SmoothL1Loss(beta=beta), Y, Y_HAT))
+        assert 0.5 - beta / 2 <= smooth < 0.5
+    with pytest.raises(RuntimeError, match="negative values for beta"):
+        run_torch_module(torch, torch.nn.SmoothL1Loss(beta=-1.0), Y, Y_HAT)
+    with pytest.raises(ValueError, match="beta"):
+        ml.smooth_l1(Y, Y_HAT, beta=-1.0)
