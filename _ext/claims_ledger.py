@@ -8,6 +8,9 @@ Read from the chapter notebooks when the book is built, never typed:
 * **how** a result is checked is read off its check cells: the oracles and tools they call
   (SymPy identities, exact rationals, scikit-learn, finite differences, ...).
 
+Each check cell gets a label ``check-<notebook>-<cell index>`` when its chapter is read, so the
+ledger links every result to the cells that check it, not only to the result.
+
 An equation inside a labelled block (or inside the proof that follows one) is covered by that
 block's checks; one with neither its own check nor such a block is listed as not checked, so a
 gap is visible rather than hidden.
@@ -217,10 +220,17 @@ def _row(*cells: str) -> list[str]:
     return [f"* - {first}", *(f"  - {cell}" for cell in rest)]
 
 
-def _checked_by(result: Result, by_label: dict[str, Result]) -> str:
+def check_anchor(docname: str, index: int) -> str:
+    """The anchor (and Sphinx label) of the check cell ``index`` of a chapter's notebook."""
+    return f"check-{Path(docname).name.lower()}-{index}"
+
+
+def _checked_by(result: Result, by_label: dict[str, Result], docname: str) -> str:
     if result.cells:
-        count = len(result.cells)
-        return f"{count} check cell{'s' if count > 1 else ''}"
+        links = ", ".join(
+            f"{{ref}}`{index} <{check_anchor(docname, index)}>`" for index in result.cells
+        )
+        return f"cell{'s' if len(result.cells) > 1 else ''} {links}"
     if result.within in by_label:
         return f"part of {_reference(by_label[result.within])}"
     return "**not checked**"
@@ -251,7 +261,7 @@ def ledger_markdown(chapters: list[tuple[str, dict]]) -> list[str]:
             lines += _row(
                 _reference(result),
                 result.title,
-                _checked_by(result, by_label),
+                _checked_by(result, by_label, docname),
                 ", ".join(result.how),
             )
             totals["results"] += 1
@@ -295,6 +305,24 @@ def _numbered_chapters(env: Any) -> list[str]:
     )
 
 
+def anchor_check_cells(app: Any, doctree: nodes.document) -> None:
+    """Give every code cell tagged ``verifies:`` a label, so that pages can link to the cell."""
+    docname = app.env.docname
+    if not docname.startswith("chapters/"):
+        return
+    std = app.env.get_domain("std")
+    for cell in doctree.findall(nodes.container):
+        tags = cell.get("cell_metadata", {}).get("tags", [])
+        if cell.get("cell_index") is None or not any(t.startswith("verifies:") for t in tags):
+            continue
+        name = check_anchor(docname, cell["cell_index"])
+        # A target node (not an id on the container) so that LaTeX gets a \label too.
+        cell.insert(0, nodes.target("", "", ids=[name], names=[name]))
+        std.anonlabels[name] = (docname, name)
+        std.labels[name] = (docname, name, f"check cell {cell['cell_index']}")
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.add_directive("claims-ledger", ClaimsLedger)
+    app.connect("doctree-read", anchor_check_cells)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

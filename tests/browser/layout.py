@@ -155,12 +155,12 @@ def measure(pages: list[str], site: Path = SITE) -> dict[str, dict]:
 
 
 def table(figures: dict[str, dict]) -> str:
-    head = f"{'page':40} {'code':>6} {'cells':>5} {'folded':>6} {'longest':>7} {'scroll':>6} {'cols':>5}"
-    rows = [head]
+    names = ("code", "cells", "folded", "longest", "scroll", "cols")
+    rows = [f"{'page':40} " + " ".join(f"{name:>7}" for name in names)]
     for page, f in figures.items():
         rows.append(
-            f"{page:40} {f['code_share']:6.1%} {f['visible_cells']:5d} {f['folded']:6d} "
-            f"{f['longest']:7d} {f['scrolling']:6d} {f['columns'] or 0:5d}"
+            f"{page:40} {f['code_share']:7.1%} {f['visible_cells']:7d} {f['folded']:7d} "
+            f"{f['longest']:7d} {f['scrolling']:7d} {f['columns'] or 0:7d}"
         )
     return "\n".join(rows)
 

@@ -26,39 +26,22 @@ import functools
 import json
 import os
 import re
-import shutil
-import threading
 import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+import layout  # tests/browser/layout.py: the local server and the browser, shared
 import pytest
 
 try:
     from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
 except ImportError:  # pragma: no cover - depends on the environment
     webdriver = None
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("MSE_BOOK_SITE", ROOT / "_build" / "html")).resolve()
 AXE = Path(__file__).with_name("vendor") / "axe-4.14.1.min.js"
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = (
-    os.environ.get("CHROMEDRIVER") or shutil.which("chromedriver") or "/usr/bin/chromedriver"
-)
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1280,900",
-)
+CHROMIUM, CHROMEDRIVER = layout.CHROMIUM, layout.CHROMEDRIVER
 SCREENSHOT_PAGE = "chapters/03_bias_variance.html"
 
 
@@ -97,43 +80,19 @@ def site_pages() -> list[str]:
     )
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def server():
-    handler = functools.partial(_QuietHandler, directory=str(SITE))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with layout.serve(SITE) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def driver():
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    drv = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    drv.set_page_load_timeout(60)
-    drv.set_script_timeout(60)
-    yield drv
-    drv.quit()
+    with layout.chromium(logging=True) as drv:
+        yield drv
 
 
-WAIT_FOR_MATH = """
-const done = arguments[arguments.length - 1];
-const mj = window.MathJax;
-if (mj && mj.startup && mj.startup.promise) {
-  mj.startup.promise.then(() => done(true), () => done(false));
-} else { done(null); }
-"""
+WAIT_FOR_MATH = layout.WAIT_FOR_MATH
 
 PAGE_FACTS = """
 const text = (el) => {
