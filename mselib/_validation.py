@@ -184,6 +184,13 @@ def check_multioutput(
                 f"of {n_outputs} non-negative output weights; got {multioutput!r}{extra}."
             )
         return multioutput
+    if n_outputs == 1:
+        raise ValueError(
+            "multioutput as output weights needs several outputs; y_true has one output, "
+            f"so got weights {np.asarray(multioutput).tolist()!r} for nothing to weigh. "
+            "Expected 'raw_values' or 'uniform_average' (as scikit-learn, which accepts "
+            "custom weights only in multi-output cases)."
+        )
     weights, _ = _check_weights(multioutput, "multioutput", n_outputs, f"output (k = {n_outputs})")
     return weights.astype(np.float64)
 
@@ -246,7 +253,7 @@ def raise_nonfinite(
 
 def check_variance(
     spread: np.ndarray, total_squares: np.ndarray, first_values: np.ndarray, metric: str,
-    weighted: bool,
+    weighted: bool, hint: str = "",
 ) -> None:
     """Raise ``ValueError`` if an output of ``y_true`` has zero (weighted) variance.
 
@@ -266,8 +273,7 @@ def check_variance(
         reason = "varies so little that its variance underflows float64 to zero"
     raise ValueError(
         f"{which} {reason}, and {metric}, which divides by Var(y_true), is undefined; "
-        f"expected y_true with at least two distinct values in each output. "
-        f"(scikit-learn's r2_score returns 1.0 or 0.0 here by convention; mselib raises.)"
+        f"expected y_true with at least two distinct values in each output.{hint}"
     )
 
 

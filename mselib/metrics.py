@@ -204,13 +204,17 @@ def _first_positive(w: np.ndarray) -> int:
     raise AssertionError("validated weights have a positive sum")  # pragma: no cover
 
 
-def _sse_sst(c: Checked, metric: str) -> tuple[np.ndarray, np.ndarray]:
+def _sse_sst(
+    c: Checked, metric: str, *, constant_ok: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-output weighted sums of squared errors and of squared deviations of y_true.
 
     The deviations are taken from the weighted mean, as scikit-learn does. Whether
     an output is constant is decided exactly, from the weighted absolute
     deviations from its first positively weighted value, not from the sum of
     squares: a rounded mean leaves a tiny positive sum even for constant data.
+    A constant output raises ``ValueError``, unless ``constant_ok``: its ``sst`` is
+    then exactly 0 (an output that varies but whose sum underflows still raises).
     """
     t, w = c.y_true, c.sample_weight
     sse = _sums("sq", t, c.y_pred, w)
@@ -218,8 +222,21 @@ def _sse_sst(c: Checked, metric: str) -> tuple[np.ndarray, np.ndarray]:
     spread = _sums("abs", t, y0, w, names=("y_true", None))
     mean = _sums("diff", t, np.zeros_like(y0), w, names=("y_true", None)) / c.weight_sum
     sst = _sums("sq", t, mean.reshape(y0.shape), w, names=("y_true", None))
-    check_variance(spread, sst, y0, metric, weighted=w is not None)
+    hint = _CONSTANT_HINT[metric]
+    if constant_ok:
+        sst = np.where(spread == 0, 0.0, sst)
+        varies = spread != 0  # only an output that varies can still fail: by underflow
+        check_variance(spread[varies], sst[varies], y0, metric, weighted=w is not None, hint=hint)
+    else:
+        check_variance(spread, sst, y0, metric, weighted=w is not None, hint=hint)
     return sse, sst
+
+
+_CONSTANT_HINT = {
+    "r2": " (r2 with force_finite=True, the default, returns scikit-learn's 1.0 or 0.0 here.)",
+    "nmse": " (nmse has no conventional value here; r2(..., force_finite=True) gives "
+    "scikit-learn's 1.0 or 0.0 for R^2 = 1 - NMSE.)",
+}
 
 
 def _ratio(sse: np.ndarray, sst: np.ndarray, metric: str) -> np.ndarray:
@@ -703,6 +720,7 @@ def r2(
     *,
     sample_weight: ArrayLike | None = None,
     multioutput: Literal["variance_weighted"] | MultiOutput = "uniform_average",
+    force_finite: bool = True,
 ) -> float | np.ndarray:
     r"""Coefficient of determination :math:`R^2 = 1 - \mathrm{NMSE}`.
 
@@ -717,6 +735,11 @@ def r2(
     multioutput : {"raw_values", "uniform_average", "variance_weighted"} or array-like
         As for :func:`mse`; ``"variance_weighted"`` weights each output's
         :math:`R^2` by the (weighted) variance of that output of `y_true`.
+    force_finite : bool, default=True
+        What to return for an output of `y_true` that is constant, where the formula
+        divides by zero: with True (scikit-learn's default and values), 1.0 if the
+        predictions of that output are perfect and 0.0 otherwise; with False, raise
+        ``ValueError`` naming the output.
 
     Returns
     -------
@@ -727,10 +750,12 @@ def r2(
     Raises
     ------
     ValueError
-        If an output of `y_true` is constant (zero variance, including a single
-        sample), and for the input errors listed under :func:`mse`.
+        On fewer than two samples (scikit-learn returns NaN with a warning); if
+        an output of `y_true` is constant and ``force_finite=False``; and for the
+        input errors listed under :func:`mse`.
     TypeError
-        On non-real input (bool, complex, strings, objects, datetimes).
+        On non-real input (bool, complex, strings, objects, datetimes), or a
+        `force_finite` that is not a bool.
 
     See Also
     --------
@@ -743,11 +768,13 @@ def r2(
     .. math:: R^2_j = 1 - \frac{\sum_i w_i (y_{ij} - \hat y_{ij})^2}
               {\sum_i w_i (y_{ij} - \bar y_j)^2}.
 
-    **Difference from scikit-learn.** When an output of `y_true` is constant,
-    ``r2_score`` returns 1.0 (perfect prediction) or 0.0 (``force_finite=True``),
-    or NaN/-inf (``force_finite=False``), and NaN with a warning for one
-    sample. These are conventions, not values of the formula, which divides
-    by zero. mselib raises ``ValueError`` naming the constant output instead.
+    When an output of `y_true` is constant the formula divides by zero. As in
+    scikit-learn, ``force_finite=True`` gives 1.0 for perfect predictions of that
+    output and 0.0 otherwise (a convention, not a value of the formula), and
+    ``"variance_weighted"`` falls back to a uniform average when every output is
+    constant. With ``force_finite=False`` scikit-learn returns NaN or -inf;
+    mselib raises ``ValueError`` naming the constant output instead. With a single
+    sample scikit-learn returns NaN with a warning; mselib raises.
 
     Examples
     --------
@@ -758,10 +785,29 @@ def r2(
     >>> y_pred = [[0, 2], [-1, 2], [8, -5]]
     >>> ml.r2(y_true, y_pred, multioutput="variance_weighted")
     0.9382566585956417
+    >>> ml.r2([2, 2, 2], [2, 2, 2]), ml.r2([2, 2, 2], [1, 2, 3])  # constant y_true
+    (1.0, 0.0)
+    >>> ml.r2([2, 2, 2], [1, 2, 3], force_finite=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: y_true is constant (every sample equals 2.0), so its variance is zero, ...
     """
     c = check_args(y_true, y_pred, sample_weight, multioutput, R2_STRINGS)
-    sse, sst = _sse_sst(c, "r2")
+    if not isinstance(force_finite, (bool, np.bool_)):
+        raise TypeError(f"force_finite must be True or False; got {force_finite!r}.")
+    if c.y_true.shape[0] < 2:
+        raise ValueError(
+            f"r2 needs at least two samples; got {c.y_true.shape[0]} (with one sample the "
+            "variance of y_true is zero whatever it is; scikit-learn returns NaN here)."
+        )
+    sse, sst = _sse_sst(c, "r2", constant_ok=bool(force_finite))
+    constant = sst == 0  # only with force_finite: an exactly constant output
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = 1.0 - _ratio(sse, np.where(constant, 1.0, sst), "r2")
+    scores = np.where(constant, np.where(sse == 0, 1.0, 0.0), scores)
     how = c.multioutput
     if isinstance(how, str) and how == "variance_weighted":
-        how = sst  # weight each output's R^2 by its sum of squares, as scikit-learn
-    return _combine(1.0 - _ratio(sse, sst, "r2"), how, "r2")
+        # Weight each output's R^2 by its sum of squares, as scikit-learn does; when every
+        # output is constant those weights are all zero and it averages uniformly.
+        how = "uniform_average" if constant.all() else sst
+    return _combine(scores, how, "r2")

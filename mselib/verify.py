@@ -9,15 +9,35 @@ Two kinds of claim are checked in the book:
 
 Both raise :class:`AssertionError` with both sides shown when the claim fails, so
 a notebook cell that calls them fails loudly under ``pytest --nbval``.
+
+SymPy is needed only by :func:`assert_sym_equal`, and is imported when that function
+is first called: ``import mselib`` does not import it. Install it with the extra
+``pip install "mselib[verify]"``.
 """
 
 from __future__ import annotations
 
+from types import ModuleType
+from typing import TYPE_CHECKING
+
 import numpy as np
-import sympy as sp
 from numpy.typing import ArrayLike
 
+if TYPE_CHECKING:
+    import sympy as sp
+
 __all__ = ["assert_close", "assert_sym_equal"]
+
+
+def _sympy() -> ModuleType:
+    try:
+        import sympy
+    except ImportError as error:  # pragma: no cover - exercised in the package-only CI step
+        raise ImportError(
+            "assert_sym_equal needs SymPy, which is not installed; "
+            'install it with: pip install "mselib[verify]" (or pip install sympy)'
+        ) from error
+    return sympy
 
 
 def assert_sym_equal(lhs: sp.Basic, rhs: sp.Basic, *, label: str = "identity") -> None:
@@ -56,6 +76,7 @@ def assert_sym_equal(lhs: sp.Basic, rhs: sp.Basic, *, label: str = "identity") -
       rhs = a**2 - b**2
       lhs - rhs simplifies to 2*b*(-a + b), not 0
     """
+    sp = _sympy()
     lhs_is_matrix = isinstance(lhs, sp.MatrixBase)
     rhs_is_matrix = isinstance(rhs, sp.MatrixBase)
     if lhs_is_matrix != rhs_is_matrix:

@@ -370,16 +370,22 @@ BAD = [
      r"delta must be a real number \(a finite float > 0\); got str '1.0'"),
     ("delta-bool", huber, (V, V), {"delta": True}, TypeError,
      r"delta must be a real number.*got bool True"),
-    ("constant-r2", r2, ([2, 2, 2], [1, 2, 3]), {}, ValueError,
+    ("constant-r2", r2, ([2, 2, 2], [1, 2, 3]), {"force_finite": False}, ValueError,
      r"y_true is constant \(every sample equals 2.0\), so its variance is zero.*r2.*"
      r"expected y_true with at least two distinct values"),
     ("constant-column-nmse", nmse, ([[1, 5], [2, 5]], [[1, 2], [3, 4]]), {}, ValueError,
      r"output 1 of y_true is constant.*nmse.*expected y_true with at least two distinct"),
-    ("constant-where-weighted", r2, ([1, 3, 3], [1, 2, 3]), {"sample_weight": [0, 1, 2]},
+    ("constant-where-weighted", r2, ([1, 3, 3], [1, 2, 3]),
+     {"sample_weight": [0, 1, 2], "force_finite": False},
      ValueError, r"y_true is constant \(every sample with positive weight equals 3.0\)"),
     ("variance-underflow", nmse, ([0.0, 1e-170], [1.0, 1.0]), {}, ValueError,
      r"y_true varies so little that its variance underflows float64 to zero.*nmse"),
-    ("single-sample-r2", r2, ([1.5], [1.0]), {}, ValueError, r"y_true is constant"),
+    ("single-sample-r2", r2, ([1.5], [1.0]), {}, ValueError,
+     r"r2 needs at least two samples; got 1"),
+    ("force-finite-not-bool", r2, (V, V), {"force_finite": "yes"}, TypeError,
+     r"force_finite must be True or False; got 'yes'"),
+    ("output-weights-one-output", mse, (V, V), {"multioutput": [2.0]}, ValueError,
+     r"multioutput as output weights needs several outputs; y_true has one output"),
     ("overflow-mse", mse, ([1e200, 1.0], [-1e200, 2.0]), {}, ValueError,
      r"the sum of squared errors overflows float64: y_true, y_pred are finite but too large "
      r"\(largest \|value\| 1e\+200\); expected inputs for which this sum stays below"),
@@ -444,7 +450,8 @@ def test_weighted_constant_output_uses_positive_weights_only():
         nmse([9.0, 0.1, 0.1, 0.1], [1.0, 2.0, 3.0, 4.0], sample_weight=[0, 1, 1, 1])
     # a value that does not round-trip through the mean exactly is still "constant"
     with pytest.raises(ValueError, match=r"every sample equals 0.1"):
-        r2([0.1] * 7, [0.2] * 7)
+        r2([0.1] * 7, [0.2] * 7, force_finite=False)
+    assert r2([0.1] * 7, [0.2] * 7) == 0.0 and r2([0.1] * 7, [0.1] * 7) == 1.0
 
 
 @pytest.mark.parametrize("order", [[0, 1], [1, 0]])

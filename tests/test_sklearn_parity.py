@@ -48,7 +48,7 @@ def multioutputs(shape, with_variance_weighted):
 def test_matches_scikit_learn(ours, theirs, shape, weighted):
     y_true, y_pred, w = data(shape, weighted)
     if ours is ml.r2 and shape[0] < 2:  # scikit-learn: NaN and a warning
-        with pytest.raises(ValueError, match="y_true is constant"):
+        with pytest.raises(ValueError, match="r2 needs at least two samples"):
             ours(y_true, y_pred, sample_weight=w)
         return
     for multioutput in multioutputs(shape, with_variance_weighted=ours is ml.r2):
@@ -87,27 +87,48 @@ def test_float32_matches_scikit_learn_on_float64(ours, theirs):
 
 
 @pytest.mark.parametrize(("ours", "theirs"), PAIRS, ids=[p[0].__name__ for p in PAIRS])
-def test_output_weights_for_one_output(ours, theirs):
-    # scikit-learn 1.9 refuses output weights for one output in mse, mae and r2 but
-    # not in rmse; mselib accepts them: the weighted mean of one value is that value
-    y_true, y_pred, _ = data((5,), False)
-    assert ours(y_true, y_pred, multioutput=[2.0]) == pytest.approx(
-        theirs(y_true, y_pred), rel=RTOL
-    )
+@pytest.mark.parametrize("shape", [(5,), (5, 1)], ids=str)
+def test_output_weights_for_one_output_are_refused(ours, theirs, shape):
+    # scikit-learn refuses custom output weights when there is one output ("useful only
+    # in multi-output cases"; rmse in 1.9 lets them through); mselib refuses them always.
+    y_true, y_pred, _ = data(shape, False)
+    if theirs is not skm.root_mean_squared_error:
+        with pytest.raises(ValueError, match="multi-output"):
+            theirs(y_true, y_pred, multioutput=[2.0])
+    with pytest.raises(ValueError, match="needs several outputs"):
+        ours(y_true, y_pred, multioutput=[2.0])
+
+
+@pytest.mark.parametrize("shape", [(3,), (3, 2)], ids=str)
+@pytest.mark.parametrize("multioutput", ["raw_values", "uniform_average", "variance_weighted"])
+def test_r2_constant_y_true_as_scikit_learn(shape, multioutput):
+    # force_finite=True (the default in both): 1.0 for a perfect fit of a constant output,
+    # 0.0 otherwise; variance_weighted falls back to uniform when every output is constant.
+    rng = np.random.default_rng(7)
+    cases = [np.full(shape, 2.0)]
+    if len(shape) == 2:  # one constant output beside a varying one
+        cases.append(np.column_stack([np.full(3, 2.0), rng.normal(size=3)]))
+    for y_true in cases:
+        for y_pred in (y_true.copy(), y_true + rng.normal(size=shape)):
+            got = ml.r2(y_true, y_pred, multioutput=multioutput)
+            want = skm.r2_score(y_true, y_pred, multioutput=multioutput)
+            np.testing.assert_allclose(got, want, rtol=RTOL, atol=0)
+            for weighted in (None, rng.uniform(0.5, 2.0, 3)):
+                got = ml.r2(y_true, y_pred, sample_weight=weighted, multioutput=multioutput)
+                want = skm.r2_score(y_true, y_pred, sample_weight=weighted, multioutput=multioutput)
+                np.testing.assert_allclose(got, want, rtol=RTOL, atol=0)
 
 
 @pytest.mark.parametrize("metric", [ml.r2, ml.nmse])
-def test_constant_y_true_differs_on_purpose(metric):
-    # scikit-learn: 1.0 for a perfect fit, 0.0 otherwise (force_finite), NaN for one
-    # sample. These are conventions; mselib raises instead (see r2's Notes).
+def test_constant_y_true_with_no_convention_raises(metric):
+    # nmse has no conventional value; r2 raises when asked not to force a finite value.
     constant = np.array([2.0, 2.0, 2.0])
-    assert skm.r2_score(constant, constant) == 1.0
-    assert skm.r2_score(constant, [1.0, 2.0, 3.0]) == 0.0
+    kwargs = {"force_finite": False} if metric is ml.r2 else {}
+    for y_pred in (constant, [1.0, 2.0, 3.0]):
+        with pytest.raises(ValueError, match="y_true is constant"):
+            metric(constant, y_pred, **kwargs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert np.isnan(skm.r2_score([1.0], [2.0]))
-    for y_pred in (constant, [1.0, 2.0, 3.0]):
-        with pytest.raises(ValueError, match="y_true is constant"):
-            metric(constant, y_pred)
-    with pytest.raises(ValueError, match="y_true is constant"):
+    with pytest.raises(ValueError, match=r"y_true is constant|at least two samples"):
         metric([1.0], [2.0])

@@ -1,0 +1,63 @@
+"""mselib: the numeric companion of the executable textbook on the Mean Squared Error.
+
+Every chapter of the book checks its derivations against these functions, and
+these functions are checked against independent oracles (scikit-learn, exact
+rational arithmetic, finite differences) in ``tests/``.
+
+The public API is re-exported here; notebooks use ``import mselib as ml``.
+"""
+
+from mselib.classification import (
+    binary_cross_entropy,
+    binary_cross_entropy_grad,
+    sigmoid,
+    softmax,
+    softmax_cross_entropy,
+    softmax_cross_entropy_grad,
+)
+from mselib.decomposition import BiasVariance, bias_variance, polynomial_fit_predict
+from mselib.gradients import linear_mse_grad, mse_grad, numerical_gradient
+from mselib.likelihood import (
+    GaussianMLE,
+    gaussian_log_likelihood,
+    gaussian_mle,
+    laplace_log_likelihood,
+)
+from mselib.linear import SingularDesignWarning, gradient_descent, ols, ols_normal_equations
+from mselib.metrics import huber, mae, mse, nmse, pinball, r2, rmse, smooth_l1
+from mselib.verify import assert_close, assert_sym_equal
+
+__all__ = [
+    "BiasVariance",
+    "GaussianMLE",
+    "SingularDesignWarning",
+    "assert_close",
+    "assert_sym_equal",
+    "bias_variance",
+    "binary_cross_entropy",
+    "binary_cross_entropy_grad",
+    "gaussian_log_likelihood",
+    "gaussian_mle",
+    "gradient_descent",
+    "huber",
+    "laplace_log_likelihood",
+    "linear_mse_grad",
+    "mae",
+    "mse",
+    "mse_grad",
+    "nmse",
+    "numerical_gradient",
+    "ols",
+    "ols_normal_equations",
+    "pinball",
+    "polynomial_fit_predict",
+    "r2",
+    "rmse",
+    "sigmoid",
+    "smooth_l1",
+    "softmax",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
+]
+
+__version__ = "0.2.0"

@@ -1,0 +1,663 @@
+"""Input checks shared by every metric in :mod:`mselib.metrics`.
+
+This is the one place that decides what a valid input is. Every error is a
+``ValueError`` (bad value or shape) or a ``TypeError`` (bad type) whose message
+names the argument, says what was received and what was expected.
+
+Finiteness of ``y_true`` and ``y_pred`` is not scanned up front: the metrics
+accumulate sums of non-negative terms, which are finite exactly when every
+term is, and call :func:`raise_nonfinite` only when a sum is not finite. That
+keeps the common path at one pass over memory.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, NamedTuple, NoReturn
+
+import numpy as np
+
+_REAL_KINDS = "iuf"  # signed and unsigned integers, floating point
+_KIND_NAMES = {
+    "b": "booleans",
+    "c": "complex numbers",
+    "O": "Python objects",
+    "U": "strings",
+    "S": "bytes",
+    "M": "datetimes",
+    "m": "timedeltas",
+    "V": "structured/void records",
+}
+UNIFORM_STRINGS = ("raw_values", "uniform_average")
+R2_STRINGS = ("raw_values", "uniform_average", "variance_weighted")
+
+
+class Checked(NamedTuple):
+    """Validated arguments of a metric call.
+
+    ``y_true`` and ``y_pred`` have the same shape: ``(n,)`` for one output
+    (a column ``(n, 1)`` is flattened to this) or ``(n, k)`` with ``k >= 2``.
+    """
+
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    sample_weight: np.ndarray | None
+    weight_sum: float  # n when unweighted
+    multioutput: str | np.ndarray  # a valid string or float64 weights of shape (k,)
+    n_outputs: int
+
+
+def _as_real_array(value: Any, name: str) -> np.ndarray:
+    """Convert ``value`` to an ndarray of a real (integer or float) dtype, without copying."""
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"{name} could not be converted to a numeric array; expected a rectangular "
+            f"array-like of real numbers, but it looks ragged (nested sequences of "
+            f"different lengths) or mixes types. numpy said: {exc}"
+        ) from None
+    kind = arr.dtype.kind
+    if kind not in _REAL_KINDS:
+        what = _KIND_NAMES.get(kind, "a non-numeric type")
+        raise TypeError(
+            f"{name} must hold real numbers (an integer or floating dtype); got dtype "
+            f"{arr.dtype} ({what}). Convert explicitly, e.g. np.asarray({name}, dtype=float)."
+        )
+    return arr
+
+
+def _check_target(value: Any, name: str) -> np.ndarray:
+    arr = _as_real_array(value, name)
+    if arr.ndim not in (1, 2):
+        got = _describe_ndim(arr)
+        raise ValueError(
+            f"{name} must be 1-D (n_samples,) or 2-D (n_samples, n_outputs); got {got}."
+        )
+    if arr.size == 0:
+        raise ValueError(
+            f"{name} is empty (shape {arr.shape}); expected at least one sample and one output."
+        )
+    return arr
+
+
+def _describe(shape: tuple[int, ...]) -> str:
+    n, k = shape[0], (shape[1] if len(shape) == 2 else 1)
+    return f"{n} sample{'s' * (n != 1)} x {k} output{'s' * (k != 1)}"
+
+
+def _describe_ndim(arr: np.ndarray) -> str:
+    """How an array of the wrong dimension is described in error messages."""
+    if arr.ndim == 0:
+        return f"a 0-D scalar ({arr.item()!r})"
+    return f"{arr.ndim}-D input with shape {arr.shape}"
+
+
+def check_targets(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``y_true`` and ``y_pred`` as real arrays of one common shape.
+
+    The shapes must agree exactly; the only identification made is that a
+    column ``(n, 1)`` and a vector ``(n,)`` are the same single output, as in
+    scikit-learn. Nothing is ever broadcast.
+    """
+    t = _check_target(y_true, "y_true")
+    p = _check_target(y_pred, "y_pred")
+    ts = t.shape if not (t.ndim == 2 and t.shape[1] == 1) else t.shape[:1]
+    ps = p.shape if not (p.ndim == 2 and p.shape[1] == 1) else p.shape[:1]
+    if ts != ps:
+        kt, kp = (t.shape[1] if t.ndim == 2 else 1), (p.shape[1] if p.ndim == 2 else 1)
+        if t.shape[0] != p.shape[0]:
+            hint = f" They have different numbers of samples ({t.shape[0]} vs {p.shape[0]})."
+        else:
+            hint = f" They have different numbers of outputs ({kt} vs {kp})."
+        if any(x.ndim == 2 and x.shape[0] == 1 < x.shape[1] for x in (t, p)):
+            hint += " A row (1, n) is one sample with n outputs, not a vector: ravel it."
+        raise ValueError(
+            f"y_true and y_pred must have the same shape (a column (n, 1) may pair with a "
+            f"vector (n,); nothing is broadcast); got y_true with shape {t.shape} "
+            f"({_describe(t.shape)}) and y_pred with shape {p.shape} ({_describe(p.shape)})."
+            + hint
+        )
+    if t.ndim == 2 and t.shape[1] == 1:
+        t = t[:, 0]
+    if p.ndim == 2 and p.shape[1] == 1:
+        p = p[:, 0]
+    return t, p
+
+
+def _locate_nonfinite(arr: np.ndarray) -> str | None:
+    """Describe the first NaN/inf in ``arr``, or return None when it has none."""
+    if arr.dtype.kind != "f":
+        return None
+    bad = ~np.isfinite(arr)
+    if not bad.any():
+        return None
+    flat = int(np.argmax(bad))
+    index: Any = np.unravel_index(flat, arr.shape)
+    index = tuple(int(i) for i in index) if arr.ndim > 1 else int(index[0])
+    count = int(np.count_nonzero(bad))
+    value = arr.flat[flat]
+    label = "NaN" if np.isnan(value) else ("+inf" if value > 0 else "-inf")
+    return f"{label} at index {index} ({count} non-finite value{'s' * (count != 1)})"
+
+
+def _check_weights(
+    value: Any, name: str, length: int, length_name: str
+) -> tuple[np.ndarray, float]:
+    """1-D, length ``length``, finite, non-negative, positive sum; returns (weights, sum)."""
+    w = _as_real_array(value, name)
+    if w.ndim != 1 or w.shape[0] != length:
+        raise ValueError(
+            f"{name} must be 1-D with one weight per {length_name}, shape ({length},); "
+            f"got shape {w.shape}."
+        )
+    low, high = w.min(), w.max()  # NaN, if any, shows in both
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError(f"{name} contains {_locate_nonfinite(w)}; expected finite weights.")
+    if low < 0:
+        i = int(np.argmax(w < 0))
+        raise ValueError(f"{name} must be non-negative; got {w[i]} at index {i}.")
+    if high == 0:
+        raise ValueError(
+            f"{name} sums to zero (all {length} weights are 0); expected at least one "
+            f"positive weight."
+        )
+    if not 2.0**-64 <= high <= 2.0**64:
+        # Only ratios of weights matter. Scaling by a power of two is exact and keeps
+        # weighted sums clear of float64 overflow and of underflow into subnormals.
+        w = np.ldexp(w.astype(np.float64), -math.frexp(float(high))[1])
+    return w, float(np.sum(w, dtype=np.float64))
+
+
+def check_multioutput(
+    multioutput: Any, n_outputs: int, allowed: tuple[str, ...] = UNIFORM_STRINGS
+) -> str | np.ndarray:
+    """Return a valid multioutput string, or float64 output weights of shape ``(n_outputs,)``."""
+    if isinstance(multioutput, str):
+        if multioutput not in allowed:
+            extra = ""
+            if multioutput == "variance_weighted":
+                extra = " ('variance_weighted' is only defined for r2)"
+            raise ValueError(
+                f"multioutput must be one of {', '.join(map(repr, allowed))} or an array-like "
+                f"of {n_outputs} non-negative output weights; got {multioutput!r}{extra}."
+            )
+        return multioutput
+    weights, _ = _check_weights(multioutput, "multioutput", n_outputs, f"output (k = {n_outputs})")
+    return weights.astype(np.float64)
+
+
+def check_args(
+    y_true: Any,
+    y_pred: Any,
+    sample_weight: Any,
+    multioutput: Any,
+    allowed: tuple[str, ...] = UNIFORM_STRINGS,
+) -> Checked:
+    """Check every argument a metric shares and return them normalised."""
+    t, p = check_targets(y_true, y_pred)
+    n = t.shape[0]
+    k = t.shape[1] if t.ndim == 2 else 1
+    if sample_weight is None:
+        w, total = None, float(n)
+    else:
+        w, total = _check_weights(sample_weight, "sample_weight", n, f"sample (n = {n})")
+    return Checked(t, p, w, total, check_multioutput(multioutput, k, allowed), k)
+
+
+def check_alpha(alpha: Any) -> float:
+    """The quantile level of the pinball loss: a real number in [0, 1]."""
+    if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, numbers.Real):
+        raise TypeError(
+            f"alpha must be a real number in [0, 1] (a quantile level); "
+            f"got {type(alpha).__name__} {alpha!r}."
+        )
+    value = float(alpha)
+    if not 0 <= value <= 1:  # NaN fails both comparisons
+        raise ValueError(f"alpha must be a quantile level in [0, 1]; got {alpha!r}.")
+    return value
+
+
+def raise_nonfinite(
+    quantity: str, *, subject: str | None = None, **arrays: np.ndarray | None
+) -> NoReturn:
+    """Explain why a sum of ``quantity`` terms is not finite, and raise ``ValueError``.
+
+    Called only after a metric's accumulated sum came out NaN or inf: either an
+    input holds NaN/inf (reported with its first index), or every input is
+    finite and the sum overflowed float64.
+    """
+    for name, arr in arrays.items():
+        where = None if arr is None else _locate_nonfinite(arr)
+        if where is not None:
+            raise ValueError(f"{name} contains {where}; expected finite values only.")
+    given = [name for name, arr in arrays.items() if arr is not None]
+    largest = max(float(np.max(np.abs(arr))) for arr in arrays.values() if arr is not None)
+    what = subject or f"the sum of {quantity}"
+    raise ValueError(
+        f"{what} overflows float64: {', '.join(given)} "
+        f"{'is' if len(given) == 1 else 'are'} finite but too "
+        f"large (largest |value| {largest:.3g}); expected inputs for which "
+        f"{'this sum' if subject is None else 'it'} stays "
+        f"below {np.finfo(np.float64).max:.3g}. Rescale them (divide by a common factor)."
+    )
+
+
+def check_variance(
+    spread: np.ndarray, total_squares: np.ndarray, first_values: np.ndarray, metric: str,
+    weighted: bool,
+) -> None:
+    """Raise ``ValueError`` if an output of ``y_true`` has zero (weighted) variance.
+
+    ``spread`` holds the weighted sums of absolute deviations from the first
+    positively weighted value, zero exactly when the output is constant;
+    ``total_squares`` the weighted sums of squared deviations from the mean.
+    """
+    bad = np.flatnonzero((spread == 0) | (total_squares == 0))
+    if bad.size == 0:
+        return
+    j = int(bad[0])
+    which = "y_true" if first_values.size == 1 else f"output {j} of y_true"
+    if spread[j] == 0:
+        samples = "every sample with positive weight" if weighted else "every sample"
+        reason = f"is constant ({samples} equals {first_values.flat[j]}), so its variance is zero"
+    else:
+        reason = "varies so little that its variance underflows float64 to zero"
+    raise ValueError(
+        f"{which} {reason}, and {metric}, which divides by Var(y_true), is undefined; "
+        f"expected y_true with at least two distinct values in each output. "
+        f"(scikit-learn's r2_score returns 1.0 or 0.0 here by convention; mselib raises.)"
+    )
+
+
+def check_finite_result(values: np.ndarray | float, metric: str) -> None:
+    """Raise ``ValueError`` if a metric overflowed float64 although every sum was finite.
+
+    This happens only at the edge of the float64 range: averaging per-output values
+    near 1.8e308, or nmse/r2 when Var(y_true) is tiny next to the squared errors.
+    """
+    if not np.isfinite(values).all():
+        raise ValueError(
+            f"{metric} overflows float64: y_true and y_pred are finite, but the value "
+            f"exceeds {np.finfo(np.float64).max:.3g} (for nmse and r2: the squared errors "
+            f"dwarf the variance of y_true); expected inputs rescaled to a moderate range."
+        )
+
+
+# ----------------------------------------------------------------------------------
+# Checks for the Monte Carlo routines in :mod:`mselib.decomposition`.
+
+
+def check_generator(value: Any, name: str) -> np.random.Generator:
+    """A :class:`numpy.random.Generator`; a seed or a legacy ``RandomState`` is refused."""
+    if isinstance(value, np.random.Generator):
+        return value
+    hint = ""
+    if isinstance(value, (numbers.Integral, np.random.SeedSequence)) or value is None:
+        hint = f" Pass np.random.default_rng({value!r}) instead of the seed itself."
+    elif isinstance(value, np.random.RandomState):
+        hint = " Legacy RandomState is not supported; use np.random.default_rng(seed)."
+    raise TypeError(
+        f"{name} must be a numpy.random.Generator (e.g. np.random.default_rng(seed)); "
+        f"got {type(value).__name__} {value!r}.{hint}"
+    )
+
+
+def check_count(value: Any, name: str, minimum: int = 1) -> int:
+    """An integer (Python or NumPy, not bool) that is at least ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an integer >= {minimum}; got {type(value).__name__} {value!r}."
+        )
+    count = int(value)
+    if count < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {count}.")
+    return count
+
+
+def _check_real_number(value: Any, name: str, *, strict: bool) -> float:
+    """A finite real number (not bool) that is ``> 0`` (``strict``) or ``>= 0``."""
+    bound = "> 0" if strict else ">= 0"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a real number (a finite float {bound}); "
+            f"got {type(value).__name__} {value!r}."
+        )
+    result = float(value)
+    if not (math.isfinite(result) and (result > 0 if strict else result >= 0)):
+        raise ValueError(f"{name} must be a finite number {bound}; got {value!r}.")
+    return result
+
+
+def check_nonnegative_real(value: Any, name: str) -> float:
+    """A finite real number >= 0 (a standard deviation, say)."""
+    return _check_real_number(value, name, strict=False)
+
+
+def check_user_function(value: Any, name: str, expected: str) -> None:
+    """Refuse a non-callable ``value``; ``expected`` describes the call signature."""
+    if not callable(value):
+        raise TypeError(
+            f"{name} must be callable, {expected}; got {type(value).__name__} {value!r}."
+        )
+
+
+def check_returned(value: Any, name: str, shape: tuple[int, ...], meaning: str) -> np.ndarray:
+    """The array a user-supplied function returned: real, exactly ``shape``, finite.
+
+    ``meaning`` explains the expected shape (which axis is what). Nothing is
+    broadcast: a result of another shape is an error, never silently stretched.
+    """
+    arr = _as_real_array(value, f"the array returned by {name}")
+    if arr.shape != shape:
+        raise ValueError(
+            f"{name} returned an array of shape {arr.shape}; expected shape {shape} "
+            f"({meaning}). Nothing is broadcast."
+        )
+    where = _locate_nonfinite(arr)
+    if where is not None:
+        raise ValueError(
+            f"{name} returned {where}; expected finite values only (a fit that "
+            f"diverged or divided by zero?)."
+        )
+    return arr.astype(np.float64, copy=False)
+
+
+def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
+    """One of the strings in ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}."
+        )
+    return value
+
+
+# ----------------------------------------------------------------------------------------------
+# Checks for the gradients (mselib.gradients): vectors, design matrices, steps, and results.
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise ``ValueError`` naming the first NaN/inf of ``arr``, if it holds any.
+
+    One pass and no temporary the size of ``arr`` in the common case: a sum of
+    finite values is finite unless it overflows, and only then, or when the sum
+    is NaN/inf, is ``arr`` scanned element by element.
+    """
+    if arr.dtype.kind != "f":
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.add.reduce(arr, axis=None))
+    if math.isfinite(total):
+        return
+    where = _locate_nonfinite(arr)
+    if where is not None:
+        raise ValueError(f"{name} contains {where}; expected finite values only.")
+
+
+def check_vector(value: Any, name: str, length: int | None = None, what: str = "") -> np.ndarray:
+    """A non-empty, finite, 1-D real array, returned as float64 (no copy if it is already).
+
+    With ``length``, the array must have exactly that many entries; ``what`` says
+    what they are counted against (``"one per column of X"``). Nothing is broadcast:
+    a column ``(n, 1)`` or a row ``(1, n)`` is rejected with a hint to ravel it.
+    """
+    arr = _as_real_array(value, name)
+    expected = f"({length},)" if length is not None else "(n,)"
+    if arr.ndim != 1:
+        got = _describe_ndim(arr)
+        hint = " Wrap a single value in a list: [x]." if arr.ndim == 0 else ""
+        if arr.ndim == 2 and 1 in arr.shape:
+            hint = f" A column or row is not a vector here (nothing is broadcast): ravel {name}."
+        raise ValueError(f"{name} must be 1-D with shape {expected}{what}; got {got}.{hint}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); expected at least one entry.")
+    if length is not None and arr.shape[0] != length:
+        raise ValueError(
+            f"{name} must have shape {expected}{what}; got shape {arr.shape}."
+        )
+    arr = arr.astype(np.float64, copy=False)
+    check_finite(arr, name)
+    return arr
+
+
+def check_design(value: Any, name: str = "X") -> np.ndarray:
+    """A non-empty, finite, 2-D real matrix ``(n_samples, n_features)``, returned as float64."""
+    arr = _as_real_array(value, name)
+    if arr.ndim != 2:
+        got = _describe_ndim(arr)
+        hint = " For one feature, pass a column: X.reshape(-1, 1)." if arr.ndim == 1 else ""
+        raise ValueError(
+            f"{name} must be 2-D with shape (n_samples, n_features); got {got}.{hint}"
+        )
+    if arr.size == 0:
+        raise ValueError(
+            f"{name} is empty (shape {arr.shape}); expected at least one sample and one feature."
+        )
+    arr = arr.astype(np.float64, copy=False)
+    check_finite(arr, name)
+    return arr
+
+
+def check_step(eps: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a finite-difference step and return the points ``(x + h, x - h)``.
+
+    ``eps`` is ``None`` (the default step :math:`h_i = \\epsilon^{1/3} \\max(1, |x_i|)`,
+    with :math:`\\epsilon` the float64 machine epsilon), a positive number used for
+    every entry, or an array of one positive step per entry of ``x``. Each step must
+    be large enough that ``x_i + h_i`` and ``x_i - h_i`` differ in float64, and small
+    enough that both stay finite.
+    """
+    if eps is None:
+        h = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
+    else:
+        arr = _as_real_array(eps, "eps")
+        if arr.ndim != 0 and arr.shape != x.shape:
+            raise ValueError(
+                f"eps must be a positive number or an array of shape {x.shape} (one step per "
+                f"entry of x); got shape {arr.shape}."
+            )
+        h = np.broadcast_to(arr, x.shape).astype(np.float64)  # a scalar means one step for all
+        bad = ~(np.isfinite(h) & (h > 0))
+        if bad.any():
+            i = int(np.argmax(bad))
+            at = "" if arr.ndim == 0 else f" at index {i}"
+            raise ValueError(f"eps must be finite and positive; got {float(h[i])!r}{at}.")
+    with np.errstate(over="ignore"):
+        plus, minus = x + h, x - h
+    bad = ~(np.isfinite(plus) & np.isfinite(minus) & (plus > minus))
+    if bad.any():
+        i = int(np.argmax(bad))
+        why = (
+            "overflows float64"
+            if not (np.isfinite(plus[i]) and np.isfinite(minus[i]))
+            else "is lost to rounding (x + h == x - h in float64)"
+        )
+        raise ValueError(
+            f"the step for x[{i}] = {float(x[i])!r} {why}: eps gives h = {float(h[i])!r}; "
+            f"expected a step above about 1.1e-16 * |x[{i}]| for which x +- h stays finite. "
+            f"Leave eps=None for the default step."
+        )
+    return plus, minus
+
+
+def check_scalar_result(value: Any, name: str) -> float:
+    """The value of an objective: a finite real scalar (Python or NumPy number, or 0-D array)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must return a real number; got a bool ({value!r}).")
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):
+        arr = np.asarray(None, dtype=object)
+    if arr.dtype.kind not in _REAL_KINDS:
+        raise TypeError(
+            f"{name} must return a real number; got {type(value).__name__} {value!r}."
+        )
+    if arr.ndim != 0:
+        raise ValueError(
+            f"{name} must return a scalar; got an array of shape {arr.shape}. "
+            f"For a vector-valued function, take the gradient of each output separately."
+        )
+    result = float(arr)
+    if not math.isfinite(result):
+        raise ValueError(f"{name} must return a finite number; got {result!r}.")
+    return result
+
+
+def check_finite_output(values: np.ndarray, quantity: str, **arrays: np.ndarray | None) -> None:
+    """Raise ``ValueError`` if an element-wise result computed from ``arrays`` is not finite.
+
+    The inputs are assumed already checked for NaN/inf (or are reported here with
+    their first index); a non-finite result from finite inputs means that
+    ``quantity`` overflowed float64.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.add.reduce(values, axis=None))
+    if math.isfinite(total) or _locate_nonfinite(values) is None:
+        return
+    raise_nonfinite(quantity, subject=quantity, **arrays)
+
+
+def check_finite_rows(value: Any, name: str, n_columns: int, meaning: str) -> np.ndarray:
+    """A 2-D array of finite reals with ``n_columns`` columns, returned as float64."""
+    arr = _as_real_array(value, name)
+    if arr.ndim != 2 or arr.shape[1] != n_columns or arr.shape[0] == 0:
+        raise ValueError(
+            f"{name} must have shape (n_sets, {n_columns}), n_sets >= 1 ({meaning}); "
+            f"got shape {arr.shape}."
+        )
+    where = _locate_nonfinite(arr)
+    if where is not None:
+        raise ValueError(f"{name} contains {where}; expected finite values only.")
+    return arr.astype(np.float64, copy=False)
+
+
+def check_positive_real(value: Any, name: str) -> float:
+    """A finite real number > 0 (a step size, a threshold)."""
+    return _check_real_number(value, name, strict=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# Checks for the classification losses (mselib.classification): logits, labels, weights.
+
+
+def check_real_array(value: Any, name: str) -> np.ndarray:
+    """A finite real array of any shape (a scalar is 0-D), returned as float64."""
+    arr = _as_real_array(value, name).astype(np.float64, copy=False)
+    if arr.ndim == 0 and not math.isfinite(float(arr)):
+        raise ValueError(f"{name} is {float(arr)!r}; expected a finite number.")
+    check_finite(arr, name)
+    return arr
+
+
+def check_sample_weight(value: Any, n: int) -> tuple[np.ndarray | None, float]:
+    """Optional weights for ``n`` samples: ``(None, n)``, or the checked weights and their sum.
+
+    The rules are those of the metrics: 1-D of length ``n``, finite, non-negative, with
+    a positive sum (rescaled by a power of two when extreme, which changes no ratio).
+    """
+    if value is None:
+        return None, float(n)
+    return _check_weights(value, "sample_weight", n, f"sample (n = {n})")
+
+
+def check_unit_interval(arr: np.ndarray, name: str, meaning: str) -> None:
+    """Raise ``ValueError`` at the first entry of the 1-D ``arr`` outside ``[0, 1]``."""
+    bad = ~((arr >= 0) & (arr <= 1))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"{name} must hold {meaning} in [0, 1]; got {float(arr[i])!r} at index {i}."
+        )
+
+
+def check_logit_matrix(value: Any, name: str = "logits") -> np.ndarray:
+    """A finite 2-D real array ``(n_samples, n_classes)``, ``n_classes >= 2``, as float64."""
+    arr = _as_real_array(value, name)
+    if arr.ndim != 2:
+        got = _describe_ndim(arr)
+        hint = (
+            " For one sample pass one row, [logits]; for two classes with one logit per "
+            "sample use the binary functions."
+            if arr.ndim == 1
+            else ""
+        )
+        raise ValueError(
+            f"{name} must be 2-D with shape (n_samples, n_classes); got {got}.{hint}"
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); expected at least one sample.")
+    if arr.shape[1] < 2:
+        raise ValueError(
+            f"{name} must have at least 2 columns (one logit per class); got shape "
+            f"{arr.shape}. For two classes with one logit per sample use the binary functions."
+        )
+    arr = arr.astype(np.float64, copy=False)
+    check_finite(arr, name)
+    return arr
+
+
+def check_class_labels(value: Any, name: str, n: int, n_classes: int) -> np.ndarray:
+    """Integer class labels ``0 .. n_classes - 1``, one per sample: shape ``(n,)``, int64.
+
+    One-hot rows are refused with a hint (``argmax``), floats with a hint to convert:
+    a label is a class index, not a probability.
+    """
+    arr = _as_real_array(value, name)
+    if arr.ndim == 2 and arr.shape == (n, n_classes):
+        raise ValueError(
+            f"{name} must be 1-D integer class labels, shape ({n},); got shape {arr.shape}, "
+            f"which looks one-hot. Pass {name}.argmax(axis=1) instead."
+        )
+    if arr.ndim != 1 or arr.shape[0] != n:
+        got = f"a 0-D scalar ({arr.item()!r})" if arr.ndim == 0 else f"shape {arr.shape}"
+        raise ValueError(
+            f"{name} must be 1-D with one class label per row of logits, shape ({n},); "
+            f"got {got}."
+        )
+    if arr.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name} must hold integer class labels (an integer dtype); got dtype "
+            f"{arr.dtype}. If the values are whole numbers, convert with "
+            f"np.asarray({name}, dtype=int)."
+        )
+    bad = (arr < 0) | (arr >= n_classes)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"{name} must hold class labels in 0, ..., {n_classes - 1} (logits has "
+            f"{n_classes} columns); got {int(arr[i])} at index {i}."
+        )
+    return arr.astype(np.int64, copy=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# Checks for the likelihoods (mselib.likelihood): one output, and a representable result.
+
+
+def check_one_output(y_true: np.ndarray, function: str) -> None:
+    """Refuse targets with several outputs: ``y_true`` as returned by :func:`check_targets`.
+
+    A likelihood with one noise scale is defined for one output; a column ``(n, 1)``
+    has already been flattened to ``(n,)`` and passes.
+    """
+    if y_true.ndim == 2:
+        raise ValueError(
+            f"{function} takes one output: y_true and y_pred of shape (n_samples,) or "
+            f"(n_samples, 1); got shape {y_true.shape} ({y_true.shape[1]} outputs). "
+            f"Call it once per output column."
+        )
+
+
+def check_finite_value(value: float, quantity: str, hint: str) -> float:
+    """Return ``value`` if it is finite; otherwise raise ``ValueError`` naming ``quantity``.
+
+    For a result computed from inputs already checked to be finite: it can only be
+    non-finite by overflowing float64, and ``hint`` says which input to change.
+    """
+    if not math.isfinite(value):
+        raise ValueError(
+            f"{quantity} overflows float64 (got {value!r}) although every input is finite; "
+            f"{hint}"
+        )
+    return value
