@@ -311,13 +311,14 @@ def anchor_check_cells(app: Any, doctree: nodes.document) -> None:
     if not docname.startswith("chapters/"):
         return
     std = app.env.get_domain("std")
-    for cell in doctree.findall(nodes.container):
+    for cell in list(doctree.findall(nodes.container)):
         tags = cell.get("cell_metadata", {}).get("tags", [])
         if cell.get("cell_index") is None or not any(t.startswith("verifies:") for t in tags):
             continue
         name = check_anchor(docname, cell["cell_index"])
-        # A target node (not an id on the container) so that LaTeX gets a \label too.
-        cell.insert(0, nodes.target("", "", ids=[name], names=[name]))
+        # A target node just before the cell (not an id on the container, so that LaTeX
+        # gets a \label too; not inside it, where myst-nb would no longer fold its code).
+        cell.parent.insert(cell.parent.index(cell), nodes.target("", "", ids=[name], names=[name]))
         std.anonlabels[name] = (docname, name)
         std.labels[name] = (docname, name, f"check cell {cell['cell_index']}")
 

@@ -57,7 +57,10 @@ const pageHeight = article.getBoundingClientRect().height;
 let codeHeight = 0, visibleCells = 0, longest = 0;
 for (const input of document.querySelectorAll('div.cell div.cell_input')) {
   const height = input.getBoundingClientRect().height;
-  if (height === 0 || input.offsetParent === null) continue;  // folded away
+  // Folded away: a closed <details> (Chromium may still lay its content out) or hidden.
+  if (height === 0 || input.offsetParent === null || input.closest('details:not([open])')) {
+    continue;
+  }
   codeHeight += height;
   visibleCells += 1;
   const pre = input.querySelector('pre');
