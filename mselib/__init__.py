@@ -23,13 +23,26 @@ from mselib.likelihood import (
     gaussian_mle,
     laplace_log_likelihood,
 )
-from mselib.linear import SingularDesignWarning, gradient_descent, ols, ols_normal_equations
+from mselib.linear import (
+    OLSInference,
+    RidgeFit,
+    SingularDesignWarning,
+    gradient_descent,
+    james_stein,
+    leverage,
+    ols,
+    ols_inference,
+    ols_normal_equations,
+    ridge,
+)
 from mselib.metrics import huber, mae, mse, nmse, pinball, r2, rmse, smooth_l1
 from mselib.verify import assert_close, assert_sym_equal
 
 __all__ = [
     "BiasVariance",
     "GaussianMLE",
+    "OLSInference",
+    "RidgeFit",
     "SingularDesignWarning",
     "assert_close",
     "assert_sym_equal",
@@ -40,7 +53,9 @@ __all__ = [
     "gaussian_mle",
     "gradient_descent",
     "huber",
+    "james_stein",
     "laplace_log_likelihood",
+    "leverage",
     "linear_mse_grad",
     "mae",
     "mse",
@@ -48,10 +63,12 @@ __all__ = [
     "nmse",
     "numerical_gradient",
     "ols",
+    "ols_inference",
     "ols_normal_equations",
     "pinball",
     "polynomial_fit_predict",
     "r2",
+    "ridge",
     "rmse",
     "sigmoid",
     "smooth_l1",
