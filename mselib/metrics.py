@@ -91,7 +91,7 @@ def _sums(
     w: np.ndarray | None = None,
     param: float = 1.0,
     names: tuple[str, str | None] = ("y_true", "y_pred"),
-    scale: np.ndarray | None = None,
+    shift: np.ndarray | None = None,
     check: bool = True,
 ) -> np.ndarray:
     """Per-output sums :math:`\\sum_i w_i f(a_i - b_i)` in float64, block by block.
@@ -101,7 +101,8 @@ def _sums(
     with ``beta = param > 0``, ``"pinball"`` the pinball loss at quantile level
     ``alpha = param``, ``"diff"`` :math:`e` itself; ``"maxabs"`` takes the maximum
     of :math:`|e|` over the samples of positive weight instead of a sum.
-    ``scale`` (per output, powers of two) multiplies the differences first, exactly.
+    ``shift`` (integers, per output) scales the differences by ``2**shift`` first, exactly
+    (with ``ldexp``, which also reaches the factors beyond float64 that subnormal data need).
     With ``check=False`` a non-finite sum is returned as it is instead of explained.
     ``a`` is ``(n,)`` or ``(n, k)``; ``b`` has the shape of ``a``, or is one float64
     row of shape ``a.shape[1:]`` subtracted from every sample (for centring).
@@ -135,8 +136,8 @@ def _sums(
                 np.copyto(x, bi)
                 bi = x
             np.subtract(ai, bi, out=e)
-            if scale is not None:
-                np.multiply(e, scale, out=e)
+            if shift is not None:
+                np.ldexp(e, shift, out=e)
             parts[block_index] = _reduce(kind, e, x, None if w is None else w[i:j], param)
         combine = np.maximum if kind == "maxabs" else np.add
         total = parts[0] if len(parts) == 1 else combine.reduce(parts)
@@ -239,7 +240,7 @@ def _squares(
         redo &= largest > 0
         if redo.any():
             k = np.where(redo, -np.frexp(largest)[1], 0)
-            scaled = _sums("sq", a, b, w, names=names, scale=np.ldexp(1.0, k))
+            scaled = _sums("sq", a, b, w, names=names, shift=k)
             sums = np.where(redo, scaled, sums)
     return sums, k
 
