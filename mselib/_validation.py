@@ -49,7 +49,19 @@ class Checked(NamedTuple):
 
 
 def _as_real_array(value: Any, name: str) -> np.ndarray:
-    """Convert ``value`` to an ndarray of a real (integer or float) dtype, without copying."""
+    """Convert ``value`` to an ndarray of a real (integer or float) dtype, without copying.
+
+    A masked array with masked entries is refused: converting it would silently use the
+    values under the mask.
+    """
+    if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
+        count = int(np.ma.count_masked(value))
+        raise ValueError(
+            f"{name} is a masked array with {count} masked entr{'ies' if count != 1 else 'y'}; "
+            f"mselib does not drop or fill them silently. Expected a plain array: remove the "
+            f"masked samples from every argument (e.g. keep = ~np.ma.getmaskarray({name}), "
+            f"then index each array with keep), or give them sample_weight 0."
+        )
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as exc:
@@ -152,7 +164,7 @@ def _check_weights(
             f"{name} must be 1-D with one weight per {length_name}, shape ({length},); "
             f"got shape {w.shape}."
         )
-    low, high = w.min(), w.max()  # NaN, if any, shows in both
+    low, high = float(w.min()), float(w.max())  # NaN, if any, shows in both
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ValueError(f"{name} contains {_locate_nonfinite(w)}; expected finite weights.")
     if low < 0:
@@ -163,10 +175,12 @@ def _check_weights(
             f"{name} sums to zero (all {length} weights are 0); expected at least one "
             f"positive weight."
         )
+    # Weights are used in float64 (float16 or float32 weights are converted exactly).
+    w = w.astype(np.float64, copy=False)
     if not 2.0**-64 <= high <= 2.0**64:
         # Only ratios of weights matter. Scaling by a power of two is exact and keeps
         # weighted sums clear of float64 overflow and of underflow into subnormals.
-        w = np.ldexp(w.astype(np.float64), -math.frexp(float(high))[1])
+        w = np.ldexp(w, -math.frexp(high)[1])
     return w, float(np.sum(w, dtype=np.float64))
 
 
@@ -220,7 +234,7 @@ def check_alpha(alpha: Any) -> float:
             f"alpha must be a real number in [0, 1] (a quantile level); "
             f"got {type(alpha).__name__} {alpha!r}."
         )
-    value = float(alpha)
+    value = _to_float(alpha, "alpha", "a quantile level in [0, 1]")
     if not 0 <= value <= 1:  # NaN fails both comparisons
         raise ValueError(f"alpha must be a quantile level in [0, 1]; got {alpha!r}.")
     return value
@@ -322,6 +336,17 @@ def check_count(value: Any, name: str, minimum: int = 1) -> int:
     return count
 
 
+def _to_float(value: numbers.Real, name: str, expected: str) -> float:
+    """``float(value)``, with a clear ``ValueError`` for an integer beyond float64's range."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(
+            f"{name} must be {expected}; got an integer too large for float64 "
+            f"({len(str(abs(int(value))))} digits, above the largest float64, about 1.8e308)."
+        ) from None
+
+
 def _check_real_number(value: Any, name: str, *, strict: bool) -> float:
     """A finite real number (not bool) that is ``> 0`` (``strict``) or ``>= 0``."""
     bound = "> 0" if strict else ">= 0"
@@ -330,7 +355,7 @@ def _check_real_number(value: Any, name: str, *, strict: bool) -> float:
             f"{name} must be a real number (a finite float {bound}); "
             f"got {type(value).__name__} {value!r}."
         )
-    result = float(value)
+    result = _to_float(value, name, f"a finite number {bound}")
     if not (math.isfinite(result) and (result > 0 if strict else result >= 0)):
         raise ValueError(f"{name} must be a finite number {bound}; got {value!r}.")
     return result

@@ -91,13 +91,19 @@ def _sums(
     w: np.ndarray | None = None,
     param: float = 1.0,
     names: tuple[str, str | None] = ("y_true", "y_pred"),
+    shift: np.ndarray | None = None,
+    check: bool = True,
 ) -> np.ndarray:
     """Per-output sums :math:`\\sum_i w_i f(a_i - b_i)` in float64, block by block.
 
     ``kind`` picks ``f``: ``"sq"`` :math:`e^2`, ``"abs"`` :math:`|e|`, ``"huber"``
     the Huber loss with threshold ``param``, ``"smooth_l1"`` the smooth L1 loss
     with ``beta = param > 0``, ``"pinball"`` the pinball loss at quantile level
-    ``alpha = param``, ``"diff"`` :math:`e` itself.
+    ``alpha = param``, ``"diff"`` :math:`e` itself; ``"maxabs"`` takes the maximum
+    of :math:`|e|` over the samples of positive weight instead of a sum.
+    ``shift`` (integers, per output) scales the differences by ``2**shift`` first, exactly
+    (with ``ldexp``, which also reaches the factors beyond float64 that subnormal data need).
+    With ``check=False`` a non-finite sum is returned as it is instead of explained.
     ``a`` is ``(n,)`` or ``(n, k)``; ``b`` has the shape of ``a``, or is one float64
     row of shape ``a.shape[1:]`` subtracted from every sample (for centring).
     ``w`` is None (unit weights) or validated sample weights. Returns shape ``(k,)``.
@@ -130,9 +136,12 @@ def _sums(
                 np.copyto(x, bi)
                 bi = x
             np.subtract(ai, bi, out=e)
+            if shift is not None:
+                np.ldexp(e, shift, out=e)
             parts[block_index] = _reduce(kind, e, x, None if w is None else w[i:j], param)
-        total = parts[0] if len(parts) == 1 else np.add.reduce(parts)
-    if not all(map(math.isfinite, total.tolist())):
+        combine = np.maximum if kind == "maxabs" else np.add
+        total = parts[0] if len(parts) == 1 else combine.reduce(parts)
+    if check and not all(map(math.isfinite, total.tolist())):
         if names[1] is None:
             raise_nonfinite(_QUANTITY_CENTRED[kind], **{names[0]: a}, sample_weight=w)
         raise_nonfinite(_QUANTITY[kind], **{names[0]: a, names[1]: b}, sample_weight=w)
@@ -144,17 +153,32 @@ def _reduce(
 ) -> np.ndarray | float:
     """Per-output :math:`\\sum_i w_i f(e_i)` of one block; may overwrite ``e`` and ``aux``."""
     y = None  # the sum is sum_i w_i x_i y_i, with y omitted when None
+    if kind == "maxabs":
+        np.abs(e, out=e)
+        if w is not None:
+            e[w == 0] = 0.0  # samples of weight 0 do not count
+        return e.max(axis=0)
     if kind == "sq":
         y = e
     elif kind == "abs":
         np.abs(e, out=e)
-    elif kind in ("huber", "smooth_l1"):
+    elif kind == "huber":
         # huber(e) = 2 s (|e| - s) with s = min(|e|, delta) / 2: branch-free, and
-        # the halving and doubling are exact. smooth_l1 with beta is huber / beta.
+        # the halving and doubling are exact.
         np.abs(e, out=e)
         np.multiply(e, 0.5, out=aux)
         np.minimum(aux, 0.5 * param, out=aux)
         np.subtract(e, aux, out=e)
+        y = aux
+    elif kind == "smooth_l1":
+        # S(e) = 2 (m/2 / beta) (|e| - m/2) with m = min(|e|, beta). Not huber / beta, whose
+        # product beta (|e| - beta/2) underflows for tiny beta and overflows for large |e|:
+        # here one factor lies in [0, 1/2] and the other in [0, |e|].
+        np.abs(e, out=e)
+        np.minimum(e, param, out=aux)
+        np.multiply(aux, 0.5, out=aux)
+        np.subtract(e, aux, out=e)
+        np.divide(aux, param, out=aux)
         y = aux
     elif kind == "pinball":
         # alpha max(e, 0) + (1 - alpha) max(-e, 0); both parts are exact, and
@@ -173,9 +197,7 @@ def _reduce(
         part = w @ e
     else:
         part = e.sum(axis=0)
-    if kind == "huber":
-        return 2.0 * part
-    return 2.0 * (part / param) if kind == "smooth_l1" else part
+    return 2.0 * part if kind in ("huber", "smooth_l1") else part
 
 
 def _combine(values: np.ndarray, multioutput: str | np.ndarray, metric: str) -> float | np.ndarray:
@@ -191,7 +213,49 @@ def _combine(values: np.ndarray, multioutput: str | np.ndarray, metric: str) -> 
     return result
 
 
+# Below this a sum of squares may have lost digits to underflow (a square below 2**-1022
+# is subnormal): it is then computed again from differences scaled by a power of two.
+_TINY = 2.0**-900
+
+
+def _squares(
+    a: np.ndarray, b: np.ndarray, w: np.ndarray | None, names: tuple[str, str | None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-output :math:`\\sum_i w_i (a_i - b_i)^2` as ``(sums, k)``: the sum is ``sums * 4**-k``.
+
+    ``k`` is 0 unless the plain sum overflowed, or is so small that squaring lost digits
+    to underflow; then the differences are scaled by :math:`2^k` (exact) so that the
+    largest is in [1/2, 1), and the sum is formed again: one more pass over the inputs,
+    only in that case. A metric built from it (an RMSE, a ratio of two such sums) is then
+    right across the whole float64 range, not only where the squares are representable.
+    """
+    sums = _sums("sq", a, b, w, names=names, check=False)
+    k = np.zeros(sums.shape, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        redo = ~np.isfinite(sums) | (sums < _TINY)
+    if redo.any():
+        largest = _sums("maxabs", a, b, w, names=names, check=False)
+        if not np.isfinite(largest).all():  # NaN or inf in the inputs: say where
+            _sums("sq", a, b, w, names=names)
+        redo &= largest > 0
+        if redo.any():
+            k = np.where(redo, -np.frexp(largest)[1], 0)
+            scaled = _sums("sq", a, b, w, names=names, shift=k)
+            sums = np.where(redo, scaled, sums)
+    return sums, k
+
+
 def _mean_of(kind: str, c: Checked, param: float = 1.0) -> np.ndarray:
+    if kind == "sq":
+        sums, k = _squares(c.y_true, c.y_pred, c.sample_weight, ("y_true", "y_pred"))
+        with np.errstate(over="ignore"):
+            mean = np.ldexp(sums / c.weight_sum, -2 * k)
+        if not np.isfinite(mean).all():
+            raise_nonfinite(
+                "squared errors", subject="the mean squared error",
+                y_true=c.y_true, y_pred=c.y_pred, sample_weight=c.sample_weight,
+            )
+        return mean
     return _sums(kind, c.y_true, c.y_pred, c.sample_weight, param) / c.weight_sum
 
 
@@ -206,7 +270,7 @@ def _first_positive(w: np.ndarray) -> int:
 
 def _sse_sst(
     c: Checked, metric: str, *, constant_ok: bool = False
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-output weighted sums of squared errors and of squared deviations of y_true.
 
     The deviations are taken from the weighted mean, as scikit-learn does. Whether
@@ -214,14 +278,17 @@ def _sse_sst(
     deviations from its first positively weighted value, not from the sum of
     squares: a rounded mean leaves a tiny positive sum even for constant data.
     A constant output raises ``ValueError``, unless ``constant_ok``: its ``sst`` is
-    then exactly 0 (an output that varies but whose sum underflows still raises).
+    then exactly 0. The sums come scaled, with the shift ``s`` such that
+    :math:`\\mathrm{SSE}/\\mathrm{SST}` is ``(sse / sst) * 4**s``: the ratio keeps its
+    digits however small or large the data are. The last item is the scale of ``sst``:
+    the true SST is ``sst * 4**-k_sst``.
     """
     t, w = c.y_true, c.sample_weight
-    sse = _sums("sq", t, c.y_pred, w)
     y0 = np.asarray(t[0 if w is None else _first_positive(w)], dtype=np.float64)
     spread = _sums("abs", t, y0, w, names=("y_true", None))
     mean = _sums("diff", t, np.zeros_like(y0), w, names=("y_true", None)) / c.weight_sum
-    sst = _sums("sq", t, mean.reshape(y0.shape), w, names=("y_true", None))
+    sse, k_sse = _squares(t, c.y_pred, w, ("y_true", "y_pred"))
+    sst, k_sst = _squares(t, mean.reshape(y0.shape), w, ("y_true", None))
     hint = _CONSTANT_HINT[metric]
     if constant_ok:
         sst = np.where(spread == 0, 0.0, sst)
@@ -229,7 +296,8 @@ def _sse_sst(
         check_variance(spread[varies], sst[varies], y0, metric, weighted=w is not None, hint=hint)
     else:
         check_variance(spread, sst, y0, metric, weighted=w is not None, hint=hint)
-    return sse, sst
+    # SSE/SST = (sse / sst) * 4**(k_sst - k_sse): the shift is applied to the ratio.
+    return sse, sst, k_sst - k_sse, k_sst
 
 
 _CONSTANT_HINT = {
@@ -239,9 +307,9 @@ _CONSTANT_HINT = {
 }
 
 
-def _ratio(sse: np.ndarray, sst: np.ndarray, metric: str) -> np.ndarray:
+def _ratio(sse: np.ndarray, sst: np.ndarray, shift: np.ndarray, metric: str) -> np.ndarray:
     with np.errstate(over="ignore"):
-        ratio = sse / sst
+        ratio = np.ldexp(sse / sst, 2 * shift)
     check_finite_result(ratio, metric)
     return ratio
 
@@ -373,7 +441,9 @@ def rmse(
     0.8227486121839513
     """
     c = check_args(y_true, y_pred, sample_weight, multioutput)
-    return _combine(np.sqrt(_mean_of("sq", c)), c.multioutput, "rmse")
+    sums, k = _squares(c.y_true, c.y_pred, c.sample_weight, ("y_true", "y_pred"))
+    # The root before undoing the scale: RMSE = sqrt(sums / W) / 2**k has no underflow.
+    return _combine(np.ldexp(np.sqrt(sums / c.weight_sum), -k), c.multioutput, "rmse")
 
 
 def mae(
@@ -557,9 +627,11 @@ def smooth_l1(
               \qquad
               S_j = \frac{\sum_i w_i S_\beta(y_{ij} - \hat y_{ij})}{\sum_i w_i}.
 
-    Since :math:`S_\beta = L_\beta / \beta` for the Huber loss :math:`L_\beta` of
-    :func:`huber`, the per-output sums are the Huber sums divided by `beta`. The
-    two losses coincide only at ``beta = delta = 1``. Unlike the Huber loss,
+    :math:`S_\beta = L_\beta / \beta` for the Huber loss :math:`L_\beta` of
+    :func:`huber`; the two coincide only at ``beta = delta = 1``. It is computed as
+    :math:`S_\beta(e) = 2\,\frac{m/2}{\beta}\,(\lvert e\rvert - m/2)` with
+    :math:`m = \min(\lvert e\rvert, \beta)`, whose factors neither underflow for a tiny
+    `beta` nor overflow for a large error, as :math:`L_\beta/\beta` would. Unlike the Huber loss,
     :math:`S_\beta` is in the units of the target: :math:`S_{a\beta}(ae) = a S_\beta(e)`
     for :math:`a > 0`.
 
@@ -710,8 +782,8 @@ def nmse(
     0.05139186295503212
     """
     c = check_args(y_true, y_pred, sample_weight, multioutput)
-    sse, sst = _sse_sst(c, "nmse")
-    return _combine(_ratio(sse, sst, "nmse"), c.multioutput, "nmse")
+    sse, sst, shift, _ = _sse_sst(c, "nmse")
+    return _combine(_ratio(sse, sst, shift, "nmse"), c.multioutput, "nmse")
 
 
 def r2(
@@ -800,14 +872,19 @@ def r2(
             f"r2 needs at least two samples; got {c.y_true.shape[0]} (with one sample the "
             "variance of y_true is zero whatever it is; scikit-learn returns NaN here)."
         )
-    sse, sst = _sse_sst(c, "r2", constant_ok=bool(force_finite))
+    sse, sst, shift, k_sst = _sse_sst(c, "r2", constant_ok=bool(force_finite))
     constant = sst == 0  # only with force_finite: an exactly constant output
     with np.errstate(divide="ignore", invalid="ignore"):
-        scores = 1.0 - _ratio(sse, np.where(constant, 1.0, sst), "r2")
+        scores = 1.0 - _ratio(sse, np.where(constant, 1.0, sst), shift, "r2")
     scores = np.where(constant, np.where(sse == 0, 1.0, 0.0), scores)
     how = c.multioutput
     if isinstance(how, str) and how == "variance_weighted":
         # Weight each output's R^2 by its sum of squares, as scikit-learn does; when every
         # output is constant those weights are all zero and it averages uniformly.
-        how = "uniform_average" if constant.all() else sst
+        if constant.all():
+            how = "uniform_average"
+        else:  # the true sums of squares, relative to the largest (scales differ per output)
+            exponents = np.where(constant, 0, np.frexp(sst)[1] - 2 * k_sst)
+            with np.errstate(under="ignore"):
+                how = np.ldexp(sst, -2 * k_sst - int(exponents.max()))
     return _combine(scores, how, "r2")

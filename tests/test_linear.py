@@ -172,6 +172,41 @@ def test_auto_method_takes_exact_for_small_and_qr_for_large(monkeypatch):
     assert calls == ["exact", "qr", "qr"]
 
 
+def test_auto_method_bounds_the_cost_of_the_exact_path(monkeypatch):
+    # One row of 1e-300 among standard normal values makes the exact path's integers
+    # about 1,000 bits wide: 23 s (measured) instead of 0.3 s. "auto" must see it coming.
+    calls = []
+    monkeypatch.setattr(linear, "_solve_exact", lambda *a: calls.append("exact") or np.zeros(40))
+    monkeypatch.setattr(linear, "_solve_qr", lambda *a: calls.append("qr") or np.zeros(40))
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((365, 40))
+    ml.ols(X, rng.standard_normal(365))
+    X[0] = 1e-300
+    ml.ols(X, rng.standard_normal(365))
+    small = rng.standard_normal((100, 10))
+    small[0] = 1e-300  # a small problem may still take it: 10 features
+    ml.ols(small, rng.standard_normal(100))
+    assert calls == ["exact", "qr", "exact"]
+    assert linear._exact_cost(365, 40, 1053) > 30 * linear._EXACT_BUDGET  # ~35x: 23 s vs 0.3 s
+
+
+@pytest.mark.parametrize("method", ["exact", "qr", "auto"])
+@pytest.mark.parametrize("scale_exponent", [-1060, -1040, -600, 600, 1000])
+def test_solution_is_invariant_under_scaling_by_powers_of_two(method, scale_exponent):
+    # Subnormal or huge data: scaling X and y together leaves w unchanged, exactly when the
+    # scaling is exact; no "singular" verdict and no overflow warning on the way.
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((50, 3)), rng.standard_normal(50)
+    Xs, ys = np.ldexp(X, scale_exponent), np.ldexp(y, scale_exponent)
+    exact = np.array_equal(np.ldexp(Xs, -scale_exponent), X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        w = ml.ols(Xs, ys, method=method)
+    reference = np.linalg.lstsq(np.ldexp(Xs, -scale_exponent), np.ldexp(ys, -scale_exponent),
+                                rcond=None)[0]
+    np.testing.assert_allclose(w, reference, rtol=1e-12 if exact else 1e-6)
+
+
 @pytest.mark.parametrize("long_double", [True, False])
 def test_qr_large_residual_problem_with_and_without_extended_precision(monkeypatch, long_double):
     # 3000 x 4 polynomial with a residual 1e8 times larger than the fit: the

@@ -13,6 +13,8 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import mselib.metrics as metrics
 from mselib import _threads
@@ -378,8 +380,8 @@ BAD = [
     ("constant-where-weighted", r2, ([1, 3, 3], [1, 2, 3]),
      {"sample_weight": [0, 1, 2], "force_finite": False},
      ValueError, r"y_true is constant \(every sample with positive weight equals 3.0\)"),
-    ("variance-underflow", nmse, ([0.0, 1e-170], [1.0, 1.0]), {}, ValueError,
-     r"y_true varies so little that its variance underflows float64 to zero.*nmse"),
+    ("variance-tiny-ratio-overflows", nmse, ([0.0, 1e-170], [1.0, 1.0]), {}, ValueError,
+     r"nmse overflows float64: y_true and y_pred are finite"),
     ("single-sample-r2", r2, ([1.5], [1.0]), {}, ValueError,
      r"r2 needs at least two samples; got 1"),
     ("force-finite-not-bool", r2, (V, V), {"force_finite": "yes"}, TypeError,
@@ -387,19 +389,18 @@ BAD = [
     ("output-weights-one-output", mse, (V, V), {"multioutput": [2.0]}, ValueError,
      r"multioutput as output weights needs several outputs; y_true has one output"),
     ("overflow-mse", mse, ([1e200, 1.0], [-1e200, 2.0]), {}, ValueError,
-     r"the sum of squared errors overflows float64: y_true, y_pred are finite but too large "
-     r"\(largest \|value\| 1e\+200\); expected inputs for which this sum stays below"),
+     r"the mean squared error overflows float64: y_true, y_pred are finite but too large "
+     r"\(largest \|value\| 1e\+200\); expected inputs for which it stays below"),
     ("overflow-sum", mse, ([1e154] * 4, [-1e154] * 4), {}, ValueError,
-     r"squared errors overflows float64"),
+     r"mean squared error overflows float64"),
     ("overflow-mae", mae, ([1.7e308], [-1.7e308]), {}, ValueError,
      r"the sum of absolute errors overflows float64: y_true, y_pred are finite"),
     ("overflow-huber", huber, ([1.7e308], [-1.7e308]), {}, ValueError,
      r"the sum of Huber losses overflows float64"),
     ("overflow-weighted", mse, ([1e200, 0.0], [0.0, 0.0]), {"sample_weight": [1.0, 2.0]},
      ValueError, r"overflows float64: y_true, y_pred, sample_weight are finite"),
-    ("overflow-variance", r2, ([1e200, -1e200], [1e200, -1e200]), {}, ValueError,
-     r"the sum of squared deviations of y_true from its mean overflows float64: y_true is "
-     r"finite"),
+    ("overflow-mean", r2, ([1.7e308, 1.7e308], [1.0, 2.0]), {}, ValueError,
+     r"the sum of values of y_true overflows float64: y_true is finite"),
     ("overflow-nmse-ratio", nmse, ([0.0, 1e-150], [1e10, 0.0]), {}, ValueError,
      r"nmse overflows float64: y_true and y_pred are finite.*expected inputs rescaled"),
     ("overflow-average", mse, ([[1.3e154, 1.3e154]], [[0.0, 0.0]]), {}, ValueError,
@@ -475,3 +476,107 @@ def test_only_ratios_of_weights_matter(scale):
     assert mse(Y2_TRUE, Y2_PRED, multioutput=[scale, 2 * scale]) == pytest.approx(
         mse(Y2_TRUE, Y2_PRED, multioutput=[1, 2]), rel=1e-15
     )
+
+
+# ------------------------------------------------------------------ the whole float64 range
+@given(
+    st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=30),
+    st.data(),
+    st.integers(-1060, 1000),
+)
+def test_scale_by_a_power_of_two_scales_the_metrics_exactly(values, data, k):
+    # Scaling y and y_pred by 2**k is exact; the metrics must follow, down to the subnormals:
+    # squaring tiny errors would underflow, so mselib scales before squaring.
+    y_true = np.array(values)
+    y_pred = y_true + np.array(data.draw(st.lists(st.floats(-1, 1), min_size=len(values),
+                                                  max_size=len(values))))
+    yt, yp = np.ldexp(y_true, k), np.ldexp(y_pred, k)
+    if not (np.array_equal(np.ldexp(yt, -k), y_true) and np.array_equal(np.ldexp(yp, -k), y_pred)):
+        return  # scaling rounded (subnormal): the data themselves changed
+    e = y_true - y_pred
+    if np.all(e == 0) or np.ptp(y_true) == 0:
+        return
+    assert rmse(yt, yp) == pytest.approx(np.ldexp(rmse(y_true, y_pred), k), rel=1e-12)
+    try:
+        expected = nmse(y_true, y_pred)
+    except ValueError as error:  # the ratio itself is beyond float64 (tiny Var(y_true))
+        assert "nmse overflows float64" in str(error)
+        with pytest.raises(ValueError, match="nmse overflows float64"):
+            nmse(yt, yp)
+        return
+    assert nmse(yt, yp) == pytest.approx(expected, rel=1e-12)
+    assert r2(yt, yp) == pytest.approx(r2(y_true, y_pred), rel=1e-12, abs=1e-12)
+
+
+def test_huge_errors_whose_squares_overflow():
+    # The squares overflow float64, the RMSE and the ratios do not: scaled before squaring.
+    assert rmse([1e200, 1.0], [-1e200, 2.0]) == pytest.approx(2e200 / np.sqrt(2), rel=1e-15)
+    assert r2([1e200, -1e200], [1e200, -1e200]) == 1.0
+    y, p = np.array([1e200, -1e200, 3e199]), np.array([9e199, -1e200, 0.0])
+    exact = exact_nmse(y, p, None)[0]
+    assert nmse(y, p) == pytest.approx(float(exact), rel=1e-14)
+
+
+def test_tiny_errors_keep_their_digits():
+    assert rmse([1e-170], [0.0]) == 1e-170
+    assert rmse([3e-200, 4e-200], [0.0, 0.0]) == pytest.approx(np.sqrt(12.5) * 1e-200, rel=1e-15)
+    assert mse([1e-170], [0.0]) == 0.0  # the true 1e-340 is below the smallest float64
+    y, p = [0.0, 1e-160, 2e-160], [0.0, 1.1e-160, 2e-160]
+    exact = exact_nmse(y, p, None)[0]
+    assert nmse(y, p) == pytest.approx(float(exact), rel=1e-14)
+    assert r2(y, p) == pytest.approx(1 - float(exact), rel=1e-14)
+
+
+def test_variance_weighted_with_outputs_of_very_different_scales():
+    rng = np.random.default_rng(3)
+    big = rng.normal(size=50) * 1e200
+    small = rng.normal(size=50) * 1e-200
+    y = np.column_stack([big, small])
+    p = y + np.column_stack([rng.normal(size=50) * 1e199, rng.normal(size=50) * 1e-199])
+    # the small output's variance is 1e-800 of the big one's: its weight is nil
+    got = r2(y, p, multioutput="variance_weighted")
+    assert got == pytest.approx(r2(big, p[:, 0]), rel=1e-14)
+
+
+def test_float16_weights_are_used_exactly_and_quietly():
+    rng = np.random.default_rng(4)
+    y, p = rng.normal(size=200), rng.normal(size=200)
+    w16 = rng.uniform(0, 60000, 200).astype(np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = mse(y, p, sample_weight=w16)
+    assert got == pytest.approx(mse(y, p, sample_weight=w16.astype(np.float64)), rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("metric", "kwargs", "name"),
+    [(huber, {"delta": 10**400}, "delta"), (metrics.pinball, {"alpha": -(10**400)}, "alpha"),
+     (metrics.smooth_l1, {"beta": 10**400}, "beta")],
+)
+def test_integers_beyond_float64_are_a_clear_error(metric, kwargs, name):
+    with pytest.raises(ValueError, match=rf"{name} must be .*integer too large for float64"):
+        metric([1.0], [2.0], **kwargs)
+
+
+def test_masked_arrays_are_refused_unless_nothing_is_masked():
+    masked = np.ma.masked_array([1.0, 2.0, 100.0], mask=[0, 0, 1])
+    with pytest.raises(ValueError, match=r"y_true is a masked array with 1 masked entry"):
+        mse(masked, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"sample_weight is a masked array"):
+        mse([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], sample_weight=masked)
+    plain = np.ma.masked_array([1.0, 2.0, 100.0], mask=[0, 0, 0])
+    assert mse(plain, [1.0, 2.0, 3.0]) == mse([1.0, 2.0, 100.0], [1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    ("error", "beta", "expected"),
+    [
+        (1e-300, 1e-310, Fraction(1e-300) - Fraction(1e-310) / 2),  # beta tiny: no underflow
+        (1e300, 1e-10, Fraction(1e300) - Fraction(1e-10) / 2),
+        (1e308, 1e300, Fraction(1e308) - Fraction(1e300) / 2),  # beta * |e| would overflow
+        (1e-10, 1e300, Fraction(1e-10) ** 2 / (2 * Fraction(1e300))),  # quadratic branch
+    ],
+)
+def test_smooth_l1_across_the_float64_range(error, beta, expected):
+    # (a subnormal beta carries fewer digits; halving it rounds: hence 1e-14, not 1 ulp)
+    assert metrics.smooth_l1([0.0], [error], beta=beta) == pytest.approx(float(expected), rel=1e-14)
