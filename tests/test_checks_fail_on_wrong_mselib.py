@@ -51,6 +51,10 @@ PERTURBED = [
     "binary_cross_entropy_grad",
     "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
+    "ridge",
+    "leverage",
+    "ols_inference",
+    "james_stein",
 ]
 
 # Injected as the first cell: replaces ml.<name> by a wrapper that nudges its result.
