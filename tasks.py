@@ -83,7 +83,9 @@ def main(argv: list[str]) -> None:
     command, extra = argv[0], argv[1:]
     setup()
     if command == "test":
-        run(PYTHON, "-m", "pytest", *extra)
+        # Two workers, each taking whole files: a notebook's cells share one kernel, so a
+        # notebook must never be split across workers (pass -n 0 to run serially).
+        run(PYTHON, "-m", "pytest", "-n", "2", "--dist", "loadfile", *extra)
     elif command == "site":
         build = ("build", "--warningiserror", "--keep-going", "-n")
         run(SCRIPTS / "jupyter-book", *build, *extra, ROOT)
