@@ -68,8 +68,12 @@ for (const input of document.querySelectorAll('div.cell div.cell_input')) {
   longest = Math.max(longest, lines);
 }
 const folded = document.querySelectorAll('div.cell details').length;
-// Open every fold: a reader who opens one must not have to scroll sideways either.
-document.querySelectorAll('div.cell details').forEach((d) => { d.open = true; });
+const solutions = document.querySelectorAll('details.dropdown, div.dropdown').length;
+// Open every fold and every solution: a reader who opens one must not scroll sideways either.
+document.querySelectorAll('details').forEach((d) => { d.open = true; });
+document.querySelectorAll('.dropdown, .toggle-hidden, .solution').forEach((el) => {
+  el.classList.remove('toggle-hidden');
+});
 const boxes = [...document.querySelectorAll('div.cell pre')];
 const scrolling = boxes.filter((p) => p.scrollWidth > p.clientWidth + 1);
 let columns = null;
