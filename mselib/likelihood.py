@@ -224,7 +224,7 @@ def gaussian_mle(
     -------
     GaussianMLE
         A named tuple ``(theta, sigma2)``: the coefficients, a float64 array of shape
-        ``(n_features,)``, and :math:`\hat\sigma^2 = ` ``mse(y, X @ theta)``, a float.
+        ``(n_features,)``, and :math:`\hat\sigma^2`, equal to ``mse(y, X @ theta)``, a float.
 
     Raises
     ------
