@@ -124,6 +124,22 @@ class Misstatements(SphinxDirective):
         return [container]
 
 
+def anchor_boxes(app: Any, doctree: nodes.document) -> None:
+    """Move a misstatement box's anchor onto a target just before it.
+
+    The link stays the same on the site; in the PDF only targets get a ``\\label``, so
+    without this every link from the misstatements page to a box would be undefined.
+    """
+    for box in list(doctree.findall(nodes.admonition)):
+        names = [n for n in box["names"] if n.startswith("mis-")]
+        if not names:
+            continue
+        ids = list(box["ids"])
+        box["ids"], box["names"] = [], [n for n in box["names"] if n not in names]
+        box.parent.insert(box.parent.index(box), nodes.target("", "", ids=ids, names=names))
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.add_directive("misstatements", Misstatements)
+    app.connect("doctree-read", anchor_boxes)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
