@@ -8,6 +8,9 @@
 - The book's title link at the top of the sidebar stood outside every landmark (axe ``region``,
   moderate); ``_ext/templates/navbar-logo.html`` wraps it in a ``<nav>`` named "Book home".
 - Links inside tinted theorem boxes get a darker colour (``_vendor/book.css``) for contrast.
+- Folded code cells: myst-nb names each fold's ``<summary>`` "Toggle hidden content" while it
+  shows "Show code cell source", so axe reports ``label-content-name-mismatch`` (serious) on
+  every fold. The ``aria-label`` is dropped: the visible text is then the accessible name.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from typing import Any
 def _biblio_roles(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     body = context.get("body")
     if body and 'role="doc-biblioentry"' in body:
-        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+        body = context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+    if body and '<summary aria-label="Toggle hidden content">' in body:
+        context["body"] = body.replace('<summary aria-label="Toggle hidden content">', "<summary>")
 
 
 def setup(app: Any) -> dict[str, Any]:
