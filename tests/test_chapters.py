@@ -30,6 +30,7 @@ from claims_ledger import (  # noqa: E402
     techniques,
     verified_labels,
 )
+from misstatements import misstatements  # noqa: E402
 
 
 def test_there_are_chapters():
@@ -229,3 +230,77 @@ def test_built_ledger_links_every_numbered_result_once():
     assert rows == expected + len(CHAPTERS), (rows, expected)
     assert "Not checked:" not in page, "the ledger's summary lists unchecked results"
     assert page.count("<strong>not checked</strong>") == 1  # only the explanation above the tables
+
+
+# ------------------------------------------------------------------ the page a student reads
+# Code fits the rendered column and no cell is longer than a reader can take in. Measured in
+# Chromium at 1280 px (tests/browser/layout.py): a code box fits 75 characters, a folded one
+# (hide-input) 73, and 8 fewer inside a solution dropdown (65 folded; printed output 68 there);
+# tests/browser/test_layout.py measures the built page itself, outputs included.
+MAX_LINE = 75
+FOLD_MARGIN = 2
+SOLUTION_MARGIN = 8
+MAX_CELL_LINES = 30
+LEVELS = ("Warm-up", "Core", "Challenge")
+_EXERCISE = re.compile(
+    r"^(?::{3,}|`{3,})\{exercise\}[ \t]*(?P<title>[^\n]*)\n(?P<options>(?::[^\n]*\n)*)",
+    re.MULTILINE,
+)
+
+
+def exercises(nb: dict) -> list[tuple[str, str]]:
+    """(label, title) of every exercise of a notebook."""
+    found = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        for match in _EXERCISE.finditer("".join(cell["source"])):
+            label = re.search(r"^:label:\s*(\S+)", match["options"], re.MULTILINE)
+            found.append((label[1] if label else "", match["title"].strip()))
+    return found
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_code_fits_the_column_and_cells_stay_short(path):
+    long_lines, long_cells, in_solution = [], [], False
+    for index, cell in enumerate(load(path)["cells"]):
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            starts, ends = text.rfind("{solution-start}"), text.rfind("{solution-end}")
+            if starts != ends:
+                in_solution = starts > ends
+            continue
+        lines = text.splitlines()
+        if len(lines) > MAX_CELL_LINES:
+            long_cells.append((index, len(lines)))
+        folded = "hide-input" in cell["metadata"].get("tags", [])
+        limit = MAX_LINE - FOLD_MARGIN * folded - SOLUTION_MARGIN * in_solution
+        long_lines += [(index, len(line), limit) for line in lines if len(line) > limit]
+    assert not long_cells, f"code cells over {MAX_CELL_LINES} lines (cell, lines): {long_cells}"
+    assert not long_lines, f"code lines wider than the column (cell, length, limit): {long_lines}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_exercises_for_a_course(path):
+    nb = load(path)
+    found = exercises(nb)
+    assert len(found) >= 6, f"{len(found)} exercises; a chapter has at least 6"
+    unlevelled = [label for label, title in found if not title.startswith(LEVELS)]
+    assert not unlevelled, f"exercises whose title is not one of {LEVELS}: {unlevelled}"
+    levels = {title.split(":")[0].split()[0] for _, title in found}
+    assert levels >= set(LEVELS), f"levels present: {sorted(levels)}"
+    assert any("break a hypothesis" in title for _, title in found), (
+        "no exercise asks the reader to break a hypothesis and watch the check fail"
+    )
+    unchecked = sorted({label for label, _ in found} - set(verified_labels(nb)))
+    assert not unchecked, f"exercises whose solution has no check cell: {unchecked}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_misstatement_boxes_have_a_name_and_a_check(path):
+    for box in misstatements(load(path)):
+        assert box.claim.startswith('"'), (
+            f"cell {box.cell}: title is not 'A common misstatement: \"...\"'"
+        )
+        assert box.name and box.name.startswith("mis-"), f"cell {box.cell}: no :name: mis-..."
+        assert box.check is not None, f"cell {box.cell}: no check cell after the box"
