@@ -36,6 +36,7 @@ from mselib.linear import (
     ridge,
 )
 from mselib.metrics import huber, mae, mse, nmse, pinball, r2, rmse, smooth_l1
+from mselib.selection import effective_dof, gcv, kfold_mse, loo_mse
 from mselib.verify import assert_close, assert_sym_equal
 
 __all__ = [
@@ -49,14 +50,18 @@ __all__ = [
     "bias_variance",
     "binary_cross_entropy",
     "binary_cross_entropy_grad",
+    "effective_dof",
     "gaussian_log_likelihood",
     "gaussian_mle",
+    "gcv",
     "gradient_descent",
     "huber",
     "james_stein",
+    "kfold_mse",
     "laplace_log_likelihood",
     "leverage",
     "linear_mse_grad",
+    "loo_mse",
     "mae",
     "mse",
     "mse_grad",

@@ -55,6 +55,10 @@ PERTURBED = [
     "leverage",
     "ols_inference",
     "james_stein",
+    "loo_mse",
+    "kfold_mse",
+    "gcv",
+    "effective_dof",
 ]
 
 # Injected as the first cell: replaces ml.<name> by a wrapper that nudges its result.
