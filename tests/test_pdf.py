@@ -40,7 +40,9 @@ _TEX_ADMONITION = re.compile(r"\\begin\{sphinxadmonition\}\{note\}\{(?P<number>\
 _TEX_LABEL = re.compile(r"\\label\{(?:\\detokenize\{)?(?P<label>[^{}]+)\}")
 _AUX_LABEL = re.compile(r"\\newlabel\{(?P<label>[^{}]+)\}\{\{(?P<number>[^{}]*)\}")
 _TOC_CHAPTER = re.compile(
-    r"\\contentsline \{chapter\}\{(?:\\numberline \{(?P<number>\d+)\})?(?P<title>[^{}]*)\}"
+    # A title may hold LaTeX's empty groups, as in "hold\\sphinxhyphen {}out".
+    r"\\contentsline \{chapter\}\{(?:\\numberline \{(?P<number>\d+)\})?"
+    r"(?P<title>(?:[^{}]|\{\})*)\}"
 )
 
 
