@@ -37,12 +37,14 @@ from mselib.linear import (
 )
 from mselib.metrics import huber, mae, mse, nmse, pinball, r2, rmse, smooth_l1
 from mselib.selection import effective_dof, gcv, kfold_mse, loo_mse
+from mselib.streaming import RegressionAccumulator
 from mselib.verify import assert_close, assert_sym_equal
 
 __all__ = [
     "BiasVariance",
     "GaussianMLE",
     "OLSInference",
+    "RegressionAccumulator",
     "RidgeFit",
     "SingularDesignWarning",
     "assert_close",

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mselib import streaming as _streaming
 from mselib._threads import can_pin, one_blas_thread
 from mselib._validation import (
     R2_STRINGS,
@@ -320,6 +321,7 @@ def mse(
     *,
     sample_weight: ArrayLike | None = None,
     multioutput: MultiOutput = "uniform_average",
+    compute: bool = True,
 ) -> float | np.ndarray:
     r"""Mean squared error.
 
@@ -335,6 +337,10 @@ def mse(
     multioutput : {"raw_values", "uniform_average"} or array-like of shape (n_outputs,)
         ``"raw_values"`` returns one value per output; ``"uniform_average"``
         (default) their mean; an array gives their weighted mean.
+    compute : bool, default=True
+        Only for Dask input (any argument a Dask array, reduced chunk by chunk):
+        True returns the computed value, False the lazy result, a Dask array.
+        Ignored for NumPy input.
 
     Returns
     -------
@@ -381,6 +387,11 @@ def mse(
     >>> ml.mse(y_true, y_pred, multioutput=[0.3, 0.7])
     0.825
     """
+    if _streaming.is_lazy(y_true, y_pred, sample_weight):
+        return _streaming.dask_metric(
+            "mse", y_true, y_pred, sample_weight=sample_weight, multioutput=multioutput,
+            compute=compute,
+        )
     c = check_args(y_true, y_pred, sample_weight, multioutput)
     return _combine(_mean_of("sq", c), c.multioutput, "mse")
 
@@ -391,6 +402,7 @@ def rmse(
     *,
     sample_weight: ArrayLike | None = None,
     multioutput: MultiOutput = "uniform_average",
+    compute: bool = True,
 ) -> float | np.ndarray:
     r"""Root mean squared error.
 
@@ -407,6 +419,10 @@ def rmse(
         Finite non-negative sample weights with a positive sum. Default: all 1.
     multioutput : {"raw_values", "uniform_average"} or array-like of shape (n_outputs,)
         How per-output RMSEs are combined (see :func:`mse`).
+    compute : bool, default=True
+        Only for Dask input (any argument a Dask array, reduced chunk by chunk):
+        True returns the computed value, False the lazy result, a Dask array.
+        Ignored for NumPy input.
 
     Returns
     -------
@@ -440,6 +456,11 @@ def rmse(
     >>> ml.rmse([[0.5, 1], [-1, 1], [7, -6]], [[0, 2], [-1, 2], [8, -5]])
     0.8227486121839513
     """
+    if _streaming.is_lazy(y_true, y_pred, sample_weight):
+        return _streaming.dask_metric(
+            "rmse", y_true, y_pred, sample_weight=sample_weight, multioutput=multioutput,
+            compute=compute,
+        )
     c = check_args(y_true, y_pred, sample_weight, multioutput)
     sums, k = _squares(c.y_true, c.y_pred, c.sample_weight, ("y_true", "y_pred"))
     # The root before undoing the scale: RMSE = sqrt(sums / W) / 2**k has no underflow.
@@ -452,6 +473,7 @@ def mae(
     *,
     sample_weight: ArrayLike | None = None,
     multioutput: MultiOutput = "uniform_average",
+    compute: bool = True,
 ) -> float | np.ndarray:
     r"""Mean absolute error.
 
@@ -465,6 +487,10 @@ def mae(
         Finite non-negative sample weights with a positive sum. Default: all 1.
     multioutput : {"raw_values", "uniform_average"} or array-like of shape (n_outputs,)
         How per-output values are combined (see :func:`mse`).
+    compute : bool, default=True
+        Only for Dask input (any argument a Dask array, reduced chunk by chunk):
+        True returns the computed value, False the lazy result, a Dask array.
+        Ignored for NumPy input.
 
     Returns
     -------
@@ -500,6 +526,11 @@ def mae(
     ...        multioutput="raw_values")
     array([0.5, 1. ])
     """
+    if _streaming.is_lazy(y_true, y_pred, sample_weight):
+        return _streaming.dask_metric(
+            "mae", y_true, y_pred, sample_weight=sample_weight, multioutput=multioutput,
+            compute=compute,
+        )
     c = check_args(y_true, y_pred, sample_weight, multioutput)
     return _combine(_mean_of("abs", c), c.multioutput, "mae")
 
@@ -730,6 +761,7 @@ def nmse(
     *,
     sample_weight: ArrayLike | None = None,
     multioutput: MultiOutput = "uniform_average",
+    compute: bool = True,
 ) -> float | np.ndarray:
     r"""Normalised mean squared error: MSE divided by the variance of `y_true`.
 
@@ -743,6 +775,10 @@ def nmse(
         Finite non-negative sample weights with a positive sum. Default: all 1.
     multioutput : {"raw_values", "uniform_average"} or array-like of shape (n_outputs,)
         How per-output values are combined (see :func:`mse`).
+    compute : bool, default=True
+        Only for Dask input (any argument a Dask array, reduced chunk by chunk):
+        True returns the computed value, False the lazy result, a Dask array.
+        Ignored for NumPy input.
 
     Returns
     -------
@@ -781,6 +817,11 @@ def nmse(
     >>> ml.nmse([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
     0.05139186295503212
     """
+    if _streaming.is_lazy(y_true, y_pred, sample_weight):
+        return _streaming.dask_metric(
+            "nmse", y_true, y_pred, sample_weight=sample_weight, multioutput=multioutput,
+            compute=compute,
+        )
     c = check_args(y_true, y_pred, sample_weight, multioutput)
     sse, sst, shift, _ = _sse_sst(c, "nmse")
     return _combine(_ratio(sse, sst, shift, "nmse"), c.multioutput, "nmse")
@@ -793,6 +834,7 @@ def r2(
     sample_weight: ArrayLike | None = None,
     multioutput: Literal["variance_weighted"] | MultiOutput = "uniform_average",
     force_finite: bool = True,
+    compute: bool = True,
 ) -> float | np.ndarray:
     r"""Coefficient of determination :math:`R^2 = 1 - \mathrm{NMSE}`.
 
@@ -812,6 +854,10 @@ def r2(
         divides by zero: with True (scikit-learn's default and values), 1.0 if the
         predictions of that output are perfect and 0.0 otherwise; with False, raise
         ``ValueError`` naming the output.
+    compute : bool, default=True
+        Only for Dask input (any argument a Dask array, reduced chunk by chunk):
+        True returns the computed value, False the lazy result, a Dask array.
+        Ignored for NumPy input.
 
     Returns
     -------
@@ -864,6 +910,11 @@ def r2(
     ...
     ValueError: y_true is constant (every sample equals 2.0), so its variance is zero, ...
     """
+    if _streaming.is_lazy(y_true, y_pred, sample_weight):
+        return _streaming.dask_metric(
+            "r2", y_true, y_pred, sample_weight=sample_weight, multioutput=multioutput,
+            force_finite=force_finite, compute=compute,
+        )
     c = check_args(y_true, y_pred, sample_weight, multioutput, R2_STRINGS)
     if not isinstance(force_finite, (bool, np.bool_)):
         raise TypeError(f"force_finite must be True or False; got {force_finite!r}.")

@@ -3,7 +3,7 @@
 CI installs the package alone (``pip install .``) into an empty environment and runs this
 file there, from outside the repository, so that the installed copy is tested: NumPy is
 then the only third-party package present. Examples that need SymPy (the optional extra
-``mselib[verify]``) are skipped, by name, when SymPy is not installed; every other example
+``mselib[verify]``) or Dask are skipped, by name, when those are not installed; every other example
 must pass. Exit status 1 on any failure.
 
     python tests/doctest_installed.py
@@ -22,6 +22,7 @@ def main() -> int:
     import mselib
 
     have_sympy = importlib.util.find_spec("sympy") is not None
+    have_dask = importlib.util.find_spec("dask") is not None
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     skipped, examples = [], 0
@@ -33,7 +34,9 @@ def main() -> int:
         for test in finder.find(module, name):
             if not test.examples:
                 continue
-            if not have_sympy and any("sympy" in ex.source for ex in test.examples):
+            needs = [("sympy", have_sympy), ("dask", have_dask)]
+            if any(not have and any(name in ex.source for ex in test.examples)
+                   for name, have in needs):
                 skipped.append(test.name)
                 continue
             examples += len(test.examples)
