@@ -77,6 +77,15 @@ def misstatements(nb: dict) -> list[Misstatement]:
     return found
 
 
+def _link(label: str) -> str:
+    """MyST for a link that shows the number of the result ``label`` names."""
+    if label.startswith("eq-"):
+        return f"{{eq}}`{label}`"
+    if label.startswith(("ex-", "fig-")):
+        return f"{{numref}}`{label}`"
+    return f"{{prf:ref}}`{label}`"
+
+
 def page_markdown(chapters: list[tuple[str, dict]]) -> list[str]:
     lines: list[str] = []
     total = 0
@@ -94,9 +103,7 @@ def page_markdown(chapters: list[tuple[str, dict]]) -> list[str]:
         for box in boxes:
             check = "**not checked**"
             if box.check is not None:
-                results = ", ".join(f"{{prf:ref}}`{label}`" for label in box.checks)
-                if any(label.startswith(("ex-", "fig-", "eq-")) for label in box.checks):
-                    results = ", ".join(f"`{label}`" for label in box.checks)
+                results = ", ".join(_link(label) for label in box.checks)
                 check = f"{{ref}}`cell {box.check} <{check_anchor(docname, box.check)}>`"
                 check += f" ({results})"
             lines += [f"* - {box.claim or '(untitled)'}", f"  - {{ref}}`the box <{box.name}>`"]

@@ -24,15 +24,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mselib._validation import (
-    check_design,
     check_finite_output,
     check_finite_value,
     check_one_output,
     check_positive_real,
     check_targets,
 )
-from mselib.linear import ols
-from mselib.metrics import mae, mse
+from mselib.linear import _check_problem, _least_squares
+from mselib.metrics import _sums, mae, mse
 
 __all__ = ["GaussianMLE", "gaussian_log_likelihood", "gaussian_mle", "laplace_log_likelihood"]
 
@@ -259,9 +258,14 @@ def gaussian_mle(
     0.175
     >>> theta, sigma2 = fit  # a plain tuple, too
     """
-    theta = ols(X, y, method=method, on_singular=on_singular, cond_limit=cond_limit)
-    design = check_design(X, "X")  # already validated by ols: this converts it
+    design, target = _check_problem(X, y)  # checked once, here
+    theta = _least_squares(
+        design, target, method=method, on_singular=on_singular, cond_limit=cond_limit
+    )
     with np.errstate(over="ignore", invalid="ignore"):
         fitted = design @ theta
     check_finite_output(fitted, "X @ theta", X=design)
-    return GaussianMLE(theta, float(mse(np.asarray(y, dtype=np.float64), fitted)))
+    # The mean of the squared residuals with the metrics' float64 block kernel, which
+    # reports an overflowing sum instead of returning inf.
+    sse = _sums("sq", target, fitted, names=("y", "X @ theta"))
+    return GaussianMLE(theta, float(sse[0]) / target.shape[0])

@@ -19,7 +19,7 @@ import math
 import warnings
 from collections.abc import Iterator
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -30,12 +30,24 @@ from mselib._validation import (
     check_count,
     check_design,
     check_finite_output,
+    check_nonnegative_real,
     check_positive_real,
     check_vector,
 )
 from mselib.gradients import linear_mse_grad
 
-__all__ = ["SingularDesignWarning", "gradient_descent", "ols", "ols_normal_equations"]
+__all__ = [
+    "OLSInference",
+    "RidgeFit",
+    "SingularDesignWarning",
+    "gradient_descent",
+    "james_stein",
+    "leverage",
+    "ols",
+    "ols_inference",
+    "ols_normal_equations",
+    "ridge",
+]
 
 _EPS = float(np.finfo(np.float64).eps)  # 2**-52
 _U = _EPS / 2  # unit roundoff, 2**-53
@@ -731,6 +743,15 @@ def ols(
     array([0.5, 0.5])
     """
     design, target = _check_problem(X, y)
+    return _least_squares(
+        design, target, method=method, on_singular=on_singular, cond_limit=cond_limit
+    )
+
+
+def _least_squares(
+    design: np.ndarray, target: np.ndarray, *, method: Any, on_singular: Any, cond_limit: Any
+) -> np.ndarray:
+    """:func:`ols` on a design and targets already checked (its options are checked here)."""
     method = check_choice(method, "method", ("auto", "exact", "qr"))
     on_singular = check_choice(on_singular, "on_singular", ("raise", "warn"))
     n, p = design.shape
@@ -886,14 +907,7 @@ def gradient_descent(
 
 
 # ----------------------------------------------------------------------------------
-# Inference and shrinkage: ridge, leverage, standard errors, James-Stein. (Kept as one
-# block: its imports may be moved to the top of the module when convenient.)
-
-from typing import NamedTuple  # noqa: E402
-
-from mselib._validation import check_nonnegative_real  # noqa: E402
-
-__all__ += ["OLSInference", "RidgeFit", "james_stein", "leverage", "ols_inference", "ridge"]
+# Inference and shrinkage: ridge, leverage, standard errors, James-Stein.
 
 
 class RidgeFit(NamedTuple):
@@ -1183,16 +1197,15 @@ def ols_inference(X: ArrayLike, y: ArrayLike) -> OLSInference:
     >>> fit.dof, round(fit.r2, 12)  # SST = 4.75, SSE = 0.7
     (2, 0.852631578947)
     """
-    design = check_design(X, "X")
+    design, target = _check_problem(X, y)
     n, p = design.shape
-    target = check_vector(y, "y", n, f" (one target per row of X, n_samples = {n})")
     if n <= p:
         raise ValueError(
             f"ols_inference needs more samples than features to estimate the noise "
             f"variance (n - p >= 1 degrees of freedom); got X with shape {design.shape}."
         )
     R = _full_rank_r(design, "ols_inference")
-    coef = ols(design, target)
+    coef = _least_squares(design, target, method="auto", on_singular="raise", cond_limit=None)
     resid = _residual_compensated(design, target, coef)
     sse = float(np.dot(resid, resid))
     centred = _has_constant_column(design)
