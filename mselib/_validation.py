@@ -347,6 +347,79 @@ def _to_float(value: numbers.Real, name: str, expected: str) -> float:
         ) from None
 
 
+_CLOSED = ("both", "left", "right", "neither")
+
+
+def _bound_text(low: float | None, high: float | None, closed: str) -> str:
+    """``'> 0'``, ``'>= 2'``, ``'in [0, 1]'``, ``'in (0, 1]'``: the range in words."""
+    left_in = closed in ("both", "left")
+    right_in = closed in ("both", "right")
+    if low is not None and high is not None:
+        return f"in {'[' if left_in else '('}{low:g}, {high:g}{']' if right_in else ')'}"
+    if low is not None:
+        return f"{'>=' if left_in else '>'} {low:g}"
+    if high is not None:
+        return f"{'<=' if right_in else '<'} {high:g}"
+    return ""
+
+
+def check_scalar(
+    value: Any,
+    name: str,
+    *,
+    kind: str = "real",
+    low: float | None = None,
+    high: float | None = None,
+    closed: str = "both",
+    meaning: str = "",
+) -> Any:
+    """Return ``value`` as a Python ``float`` (``kind="real"``) or ``int`` (``kind="int"``).
+
+    A real must be finite; both kinds must lie in the range given by ``low``,
+    ``high`` (either may be None) and ``closed`` (which ends belong to it:
+    ``"both"``, ``"left"``, ``"right"`` or ``"neither"``). A bool is neither a real
+    nor an integer here, and an integer too large for float64 is a ``ValueError``.
+    ``meaning`` (``"a quantile level"``) is added to the error messages.
+
+    Raises ``TypeError`` for a value of the wrong type and ``ValueError`` for one
+    out of range, each naming ``name``, what it got and what was expected.
+    """
+    if kind not in ("real", "int") or closed not in _CLOSED:
+        raise ValueError(f"check_scalar: unknown kind {kind!r} or closed {closed!r}")
+    bound = _bound_text(low, high, closed)
+    about = f" ({meaning})" if meaning else ""
+    if kind == "int":
+        expected = f"an integer {bound}".rstrip()
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+            got = f"{type(value).__name__} {value!r}"
+            raise TypeError(f"{name} must be {expected}{about}; got {got}.")
+        result: Any = int(value)
+        ok = True
+    else:
+        expected = f"a finite number {bound}".rstrip()
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"{name} must be a real number {bound}{about}; "
+                f"got {type(value).__name__} {value!r}."
+            )
+        result = _to_float(value, name, expected)
+        ok = math.isfinite(result)
+    if ok and low is not None:
+        ok = result >= low if closed in ("both", "left") else result > low
+    if ok and high is not None:
+        ok = result <= high if closed in ("both", "right") else result < high
+    if not ok:
+        raise ValueError(f"{name} must be {expected}{about}; got {value!r}.")
+    return result
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """``True`` or ``False`` (a Python or NumPy bool); anything else is a ``TypeError``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}.")
+    return bool(value)
+
+
 def _check_real_number(value: Any, name: str, *, strict: bool) -> float:
     """A finite real number (not bool) that is ``> 0`` (``strict``) or ``>= 0``."""
     bound = "> 0" if strict else ">= 0"
