@@ -1,4 +1,4 @@
-r"""Least squares for the linear model :math:`\hat y = Xw`.
+r"""Least squares for the linear model :math:`\hat y = Xw`: the public API.
 
 * :func:`ols`: the least-squares coefficients, as accurate as the float64 data
   allow. Small problems are solved exactly in rational arithmetic and rounded
@@ -9,32 +9,41 @@ r"""Least squares for the linear model :math:`\hat y = Xw`.
 * :func:`ols_normal_equations`: the textbook formula
   :math:`w = (X^\top X)^{-1} X^\top y`, kept to show how many digits it loses.
 * :func:`gradient_descent`: the path of fixed-step gradient descent on the MSE.
+* :func:`ridge`, :func:`leverage`, :func:`ols_inference` and :func:`james_stein`:
+  shrinkage, the hat matrix and standard errors.
 
-Inputs are checked in :mod:`mselib._validation`: real, finite, no broadcasting.
+Each public function checks its arguments once, with :mod:`mselib._validation`
+(real, finite, no broadcasting), and hands the checked float64 arrays to private
+kernels: the engines :mod:`mselib._exact` (exact rational arithmetic),
+:mod:`mselib._refine` (QR with iterative refinement) and :mod:`mselib._extended`
+(extended-precision residuals). This module decides which engine runs and reports
+singular designs; :mod:`mselib.likelihood` and :mod:`mselib.selection` reuse its
+private :func:`_check_problem` and :func:`_least_squares`.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator
-from fractions import Fraction
+from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mselib._exact import _exact_is_cheap, _exact_solution, _to_float
+from mselib._extended import _residual_compensated
+from mselib._refine import _column_exponents, _condition, _refined_qr
 from mselib._threads import one_blas_thread
 from mselib._validation import (
     check_choice,
-    check_count,
     check_design,
     check_finite_output,
-    check_nonnegative_real,
-    check_positive_real,
+    check_flag,
+    check_scalar,
     check_vector,
 )
-from mselib.gradients import linear_mse_grad
+from mselib.gradients import _linear_grad
 
 __all__ = [
     "OLSInference",
@@ -50,15 +59,7 @@ __all__ = [
 ]
 
 _EPS = float(np.finfo(np.float64).eps)  # 2**-52
-_U = _EPS / 2  # unit roundoff, 2**-53
-_EXACT_PRODUCTS = 300_000  # n * p * (p + 1) / 2 integer products at most in exact mode
-_EXACT_MAX_FEATURES = 40  # elimination costs ~p**3 products of integers of ~p * 100 bits
-_EXACT_MAX_BITS = 4096  # widest integer column (53 bits + the spread of exponents)
-_MAX_ITER = 30
-_BLOCK_ROWS = 4096  # rows per block for double-double residuals
-_BLOCK_ROWS_LONG = 1024  # rows per block for 80-bit residuals (a block stays in L2)
-_HAVE_LONGDOUBLE = np.finfo(np.longdouble).nmant >= 63  # x87 80-bit extended
-_U_LONG = float(np.finfo(np.longdouble).eps) / 2 if _HAVE_LONGDOUBLE else _U
+_CHECK_EVERY = 64  # gradient descent looks for a non-finite iterate every this many steps
 
 
 class SingularDesignWarning(UserWarning):
@@ -66,445 +67,13 @@ class SingularDesignWarning(UserWarning):
 
 
 # ----------------------------------------------------------------------------------
-# Exact rational arithmetic. Every float64 is an integer times a power of two, so a
-# column of X is an integer vector times one power of two, and the normal equations
-# of the float64 data are integer equations, solved here by fraction-free (Bareiss)
-# elimination: integer arithmetic with exact divisions, no rounding anywhere.
+# Choosing an engine and reporting singular designs. The kernels take a design and
+# targets already checked, and options already checked.
 
 
-def _integer_columns(A: np.ndarray) -> tuple[list[list[int]], list[int]]:
-    """Write ``A[:, j] = ints[j] * 2**exps[j]`` exactly, with Python integers."""
-    mant, expo = np.frexp(A)
-    mant_int = (mant * 2.0**53).astype(np.int64)  # exact: |mant| < 1
-    cols, exps = [], []
-    for j in range(A.shape[1]):
-        m, e = mant_int[:, j], expo[:, j]
-        nonzero = m != 0
-        low = int(e[nonzero].min()) if nonzero.any() else 0
-        shift = np.where(nonzero, e - low, 0)
-        cols.append([int(mi) << int(si) for mi, si in zip(m.tolist(), shift.tolist(), strict=True)])
-        exps.append(low - 53)
-    return cols, exps
-
-
-def _exact_cost(n: int, p: int, bits: int) -> float:
-    """A model of the time of the exact path, in arbitrary units.
-
-    Forming the integer Gram matrix takes ``n p^2 / 2`` products of ``bits``-bit
-    integers; Bareiss elimination ``p^3 / 3`` products of integers of about ``p bits``
-    bits. CPython multiplies big integers in time about ``bits**1.3`` in this range
-    (Karatsuba, measured: 365 x 40 normal data took 1.2 s at 68 bits, 22 s at 463 bits).
-    """
-    return n * p * p * bits**1.3 + 0.35 * p**3 * (p * bits) ** 1.3
-
-
-# "auto" takes the exact path when its modelled cost is at most that of a 365 x 40 design
-# of standard normal data (68-bit columns): about 0.3 s on one core of the CI machine.
-_EXACT_BUDGET = _exact_cost(365, 40, 68)
-
-
-def _column_bits(A: np.ndarray) -> int:
-    """The bit width of the widest integer column :func:`_integer_columns` would build."""
-    _, expo = np.frexp(A)
-    spread = 0
-    for j in range(A.shape[1]):
-        nz = A[:, j] != 0
-        if nz.any():
-            spread = max(spread, int(expo[nz, j].max() - expo[nz, j].min()))
-    return 53 + spread
-
-
-def _bareiss(M: list[list[int]], ncols: int) -> list[int]:
-    """Fraction-free row echelon form of the integer matrix ``M``, in place.
-
-    Eliminates on the first ``ncols`` columns (the others are right-hand sides) and
-    returns the pivot columns. Every division is exact (Sylvester's identity), so
-    the entries stay integers: minors of the original matrix.
-    """
-    pivots: list[int] = []
-    previous = 1
-    row = 0
-    for col in range(ncols):
-        found = next((i for i in range(row, len(M)) if M[i][col] != 0), None)
-        if found is None:
-            continue
-        M[row], M[found] = M[found], M[row]
-        top = M[row]
-        pivot = top[col]
-        for i in range(row + 1, len(M)):
-            current = M[i]
-            factor = current[col]
-            M[i] = [
-                (a * pivot - factor * b) // previous if k > col else 0
-                for k, (a, b) in enumerate(zip(current, top, strict=True))
-            ]
-        previous = pivot
-        pivots.append(col)
-        row += 1
-        if row == len(M):
-            break
-    return pivots
-
-
-def _solve_integer(A: list[list[int]], B: list[list[int]]) -> tuple[list[list[int]], int] | None:
-    """Solve ``A X = B`` exactly for a square integer ``A``: ``X = N / D``, integers.
-
-    Returns ``(N, D)`` with ``D = +-det(A) != 0``, or None when ``A`` is singular.
-    """
-    m, k = len(A), len(B[0])
-    M = [[*a, *b] for a, b in zip(A, B, strict=True)]
-    if len(_bareiss(M, m)) < m:
-        return None
-    det = M[m - 1][m - 1]
-    N = [[0] * k for _ in range(m)]
-    for j in range(k):  # back substitution, multiplied through by det: exact divisions
-        for i in reversed(range(m)):
-            acc = M[i][m + j] * det - sum(M[i][c] * N[c][j] for c in range(i + 1, m))
-            N[i][j] = acc // M[i][i]
-    return N, det
-
-
-def _gram_integer(X: np.ndarray, y: np.ndarray) -> tuple[list[list[int]], list[int]]:
-    """``[C^T C | C^T d]`` for integer columns ``C`` of X and ``d`` of y, and the exponents.
-
-    ``X[:, j] = C[:, j] * 2**e[j]`` and ``y = d * 2**e[p]``.
-    """
-    cols, exps = _integer_columns(np.column_stack([X, y]))
-    C = np.array(cols, dtype=object)  # (p + 1, n) Python integers
-    G = C.dot(C.T)  # exact: integer products and sums
-    p = X.shape[1]
-    return [[int(G[j, k]) for k in range(p + 1)] for j in range(p)], exps
-
-
-def _exact_solution(X: np.ndarray, y: np.ndarray) -> tuple[list[Fraction], int]:
-    """The exact least-squares solution of the float64 data and the exact rank of X.
-
-    Full rank: the unique solution. Otherwise the minimum-norm solution: with ``S``
-    the pivot columns, ``B = X[:, S]`` is a basis of the column space and
-    ``X = B F`` with ``F = (B^T B)^{-1} B^T X``; then ``w = F^T (F F^T)^{-1} c``,
-    where ``c = (B^T B)^{-1} B^T y`` fits ``y`` on the basis.
-    """
-    n, p = X.shape
-    G, exps = _gram_integer(X, y)
-    if n >= p:
-        solved = _solve_integer([row[:p] for row in G], [[row[p]] for row in G])
-        if solved is not None:
-            N, det = solved
-            return [
-                Fraction(N[k][0], det) * Fraction(2) ** (exps[p] - exps[k]) for k in range(p)
-            ], p
-    # Rank-deficient. The minimum norm is not invariant under scaling columns, so go
-    # back to the true scale: multiply column k by 2**(e_k - e_min), an integer.
-    low = min(exps[:p])
-    shift = [e - low for e in exps[:p]]
-    Gt = [[G[j][k] << (shift[j] + shift[k]) for k in range(p)] for j in range(p)]
-    bt = [G[j][p] << shift[j] for j in range(p)]
-    echelon = [list(row) for row in Gt]
-    S = _bareiss(echelon, p)
-    r = len(S)
-    if r == 0:
-        return [Fraction(0)] * p, 0
-    basis = [[Gt[i][j] for j in S] for i in S]
-    solved = _solve_integer(basis, [[*Gt[i], bt[i]] for i in S])
-    assert solved is not None  # B^T B is nonsingular
-    NF, D = solved  # F = NF[:, :p] / D, c = NF[:, p] / D
-    K = [
-        [sum(a * b for a, b in zip(NF[i][:p], NF[j][:p], strict=True)) for j in range(r)]
-        for i in range(r)
-    ]
-    solved = _solve_integer(K, [[D * NF[i][p]] for i in range(r)])  # (F F^T) z = c
-    assert solved is not None  # F has full row rank
-    Nz, D2 = solved
-    unit = Fraction(2) ** (exps[p] - low)
-    return [
-        Fraction(sum(NF[i][k] * Nz[i][0] for i in range(r)), D * D2) * unit for k in range(p)
-    ], r
-
-
-def _to_float(values: list[Fraction]) -> np.ndarray:
-    """Round exact values to float64 (correctly rounded: int / int is in CPython)."""
-    try:
-        return np.array([float(v) for v in values])
-    except OverflowError:
-        raise ValueError(
-            "the least-squares solution overflows float64 (a coefficient exceeds "
-            f"{np.finfo(np.float64).max:.3g}); expected data whose solution is representable. "
-            "Rescale the columns of X or y."
-        ) from None
-
-
-# ----------------------------------------------------------------------------------
-# Floating point: Householder QR, then iterative refinement with accurate residuals.
-
-
-def _apply_reflectors(h: np.ndarray, tau: np.ndarray, v: np.ndarray, transpose: bool) -> np.ndarray:
-    """``Q^T v`` (or ``Q v``) for the factors ``(h, tau)`` of ``np.linalg.qr(mode="raw")``.
-
-    ``h`` is the C-ordered ``(p, n)`` array: row ``k`` holds the Householder vector
-    ``v_k`` below its implicit leading 1, and ``H_k = I - tau_k v_k v_k^T``.
-    """
-    v = v.copy()
-    order = range(tau.size) if transpose else reversed(range(tau.size))
-    for k in order:
-        s = tau[k] * (v[k] + h[k, k + 1 :] @ v[k + 1 :])
-        v[k] -= s
-        v[k + 1 :] -= s * h[k, k + 1 :]
-    return v
-
-
-def _tri_solve(R: np.ndarray, b: np.ndarray, transpose: bool = False) -> np.ndarray:
-    """Solve ``R x = b`` (or ``R^T x = b``) for the upper triangular ``R`` by substitution."""
-    p = R.shape[0]
-    x = np.empty(p)
-    if transpose:  # R^T is lower triangular: forward substitution
-        for k in range(p):
-            x[k] = (b[k] - R[:k, k] @ x[:k]) / R[k, k]
-    else:
-        for k in reversed(range(p)):
-            x[k] = (b[k] - R[k, k + 1 :] @ x[k + 1 :]) / R[k, k]
-    return x
-
-
-def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Knuth's error-free sum: ``a + b = s + e`` exactly, ``s = fl(a + b)``."""
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Dekker's split ``a = hi + lo``, each half with at most 26 significant bits."""
-    c = 134217729.0 * a  # 2**27 + 1
-    hi = c - (c - a)
-    return hi, a - hi
-
-
-def _two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Dekker's error-free product: ``a * b = p + e`` exactly, ``p = fl(a * b)``."""
-    p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-def _sum_dd(terms: np.ndarray, err: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sum ``terms`` along axis 0, plus small corrections ``err``, in double-double.
-
-    A pairwise tree of error-free additions; their rounding errors and ``err`` are
-    summed in ordinary floating point, which is accurate to O(u^2) relative to the
-    terms (the idea of Sum2 in Ogita, Rump and Oishi 2005). Returns ``(hi, lo)``.
-    """
-    s, err = terms, err.copy()
-    while s.shape[0] > 1:
-        half = s.shape[0] // 2
-        hi, lo = _two_sum(s[:half], s[half : 2 * half])
-        err += lo.sum(axis=0)
-        if s.shape[0] % 2:
-            hi[0], lo = _two_sum(hi[0], s[-1])
-            err += lo
-        s = hi
-    return _two_sum(s[0], err)
-
-
-def _blocks(n: int, size: int = _BLOCK_ROWS) -> Iterator[slice]:
-    for start in range(0, n, size):
-        yield slice(start, min(n, start + size))
-
-
-def _residual_dd(
-    X: np.ndarray, y: np.ndarray, w: np.ndarray, r: tuple[np.ndarray, np.ndarray] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """``y - r - X w`` (``r`` a double-double pair, or absent) in double-double."""
-    n, p = X.shape
-    hi, lo = np.empty(n), np.empty(n)
-    w_hi, w_lo = _split(w)
-    for rows in _blocks(n):
-        block = X[rows]
-        x_hi, x_lo = _split(block)
-        terms = np.empty((p + 2, block.shape[0]))
-        prod = np.multiply(block, w, out=terms[:p].T)
-        err = ((x_hi * w_hi - prod) + x_hi * w_lo + x_lo * w_hi) + x_lo * w_lo
-        terms[:p] *= -1.0
-        terms[p] = y[rows]
-        terms[p + 1] = 0.0 if r is None else -r[0][rows]
-        correction = -err.sum(axis=1)
-        if r is not None:
-            correction -= r[1][rows]
-        hi[rows], lo[rows] = _sum_dd(terms, correction)
-    return hi, lo
-
-
-def _gradient_dd(X: np.ndarray, r: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """``X^T (r_hi + r_lo)`` in double-double, rounded to float64."""
-    p = X.shape[1]
-    total_hi, total_lo = np.zeros(p), np.zeros(p)
-    for rows in _blocks(X.shape[0]):
-        block, r_hi = X[rows], r[0][rows, None]
-        prod, err = _two_prod(block, r_hi)
-        hi, lo = _sum_dd(prod, err.sum(axis=0) + r[1][rows] @ block)
-        total_hi, e = _two_sum(total_hi, hi)
-        total_lo += e + lo
-    return total_hi + total_lo
-
-
-def _gradient_long(
-    X: np.ndarray, y: np.ndarray, w: np.ndarray, reverse: bool = False
-) -> tuple[np.ndarray, float]:
-    """``X^T (y - X w)`` in 80-bit extended precision, and ``|y - X w|_2``.
-
-    With ``reverse``, rows and columns are taken in the opposite order: the same
-    quantity with different rounding errors, to measure them.
-    """
-    g = np.zeros(X.shape[1], dtype=np.longdouble)
-    flip = slice(None, None, -1) if reverse else slice(None)
-    w_long = w[flip].astype(np.longdouble)
-    r_sq = 0.0
-    blocks = list(_blocks(X.shape[0], _BLOCK_ROWS_LONG))
-    for rows in reversed(blocks) if reverse else blocks:
-        block = X[rows][flip, flip].astype(np.longdouble)
-        r = y[rows][flip] - np.dot(block, w_long)
-        g += np.dot(r, block)
-        r_sq += float(np.dot(r, r))
-    return g[flip].astype(np.float64), math.sqrt(r_sq)
-
-
-def _condition(R: np.ndarray) -> float:
-    """2-norm condition number of ``R`` (and of X) with columns scaled to unit norm."""
-    norms = np.linalg.norm(R, axis=0)
-    if not np.all(norms > 0):
-        return math.inf
-    sv = np.linalg.svd(R / norms, compute_uv=False)
-    return math.inf if sv[-1] == 0 else float(sv[0] / sv[-1])
-
-
-class _Progress:
-    """Sizes of the corrections, to decide when refinement has converged or stalled."""
-
-    def __init__(self) -> None:
-        self.sizes: list[float] = []
-
-    def update(self, w: np.ndarray, dw: np.ndarray) -> tuple[bool, bool]:
-        """``(stop, converged)`` after ``w`` has received the correction ``dw``.
-
-        The size of a correction is its largest component relative to the
-        coefficient. Converged: the correction was at most two units in the last
-        place, or the contraction seen so far predicts that the next one will be
-        below half a unit. Stalled: three steps without halving.
-        """
-        floor = _U * float(np.max(np.abs(w)))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.abs(dw) / np.maximum(np.abs(w), floor)
-        size = float(np.max(np.where(dw == 0, 0.0, ratio)))
-        previous = self.sizes[-1] if self.sizes else math.inf
-        self.sizes.append(size)
-        if size <= 4 * _U or (previous < math.inf and size * size <= previous * _U / 2):
-            return True, True
-        stalled = len(self.sizes) >= 3 and size > previous / 2
-        return stalled or len(self.sizes) >= _MAX_ITER, False
-
-
-def _long_floor(R: np.ndarray, y_norm: float, r_norm: float, w: np.ndarray, n: int) -> np.ndarray:
-    """Estimate of the error the extended-precision gradient leaves in each coefficient.
-
-    Rounding ``y - Xw`` perturbs the residual by ``delta_r``, about
-    ``u_L (|y| + |X||w|)`` in norm, which moves ``w`` by ``X^+ delta_r``
-    (``X^+ = R^{-1} Q^T``; a rounding error has no preferred direction, so row ``j``
-    of ``X^+`` picks up about ``1/sqrt(n)`` of it); rounding ``X^T r`` adds about
-    ``u_L |X_j| |r|`` to component ``j``, which moves ``w`` by ``(R^T R)^{-1}`` times
-    it. The factors 4 are margins. An underestimate costs at most a few units
-    in the last place; the refinement itself stalls, and switches to double-double,
-    when extended precision is far from enough.
-    """
-    p = R.shape[0]
-    r_inv = np.linalg.solve(R, np.eye(p))
-    col_norms = np.linalg.norm(R, axis=0)  # the column norms of X
-    scale = y_norm + float(np.linalg.norm(col_norms)) * float(np.linalg.norm(w))
-    first = np.linalg.norm(r_inv, axis=1) * scale * 4 / math.sqrt(n)
-    second = np.abs(r_inv @ r_inv.T) @ col_norms * r_norm * 4
-    return _U_LONG * (first + second)
-
-
-def _refine_semi_normal(X: np.ndarray, y: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, bool]:
-    r"""Corrected semi-normal equations: ``w += (R^T R)^{-1} X^T (y - X w)``, repeated.
-
-    The correction comes from an accurate gradient and is solved with the computed
-    ``R``; its relative error is about ``kappa^2 u``, so the iteration contracts
-    when ``kappa^2 u`` is well below 1, and converges to the exact solution up to
-    the precision of the gradient. Extended precision first; double-double when
-    :func:`_long_suffices` finds that extended is not enough.
-    """
-    w = _tri_solve(R, _tri_solve(R, X.T @ y, transpose=True))
-    progress = _Progress()
-    finished, converged = progress.update(w, w)
-    use_long = _HAVE_LONGDOUBLE
-    r_norm = math.inf
-    while not finished:
-        if use_long:
-            g, r_norm = _gradient_long(X, y, w)
-        else:
-            g = _gradient_dd(X, _residual_dd(X, y, w))
-        dw = _tri_solve(R, _tri_solve(R, g, transpose=True))
-        w = w + dw
-        finished, converged = progress.update(w, dw)
-        if finished and use_long and not (converged and _long_suffices(X, y, R, w, r_norm)):
-            use_long, progress, finished = False, _Progress(), False
-    return w, converged
-
-
-def _long_suffices(
-    X: np.ndarray, y: np.ndarray, R: np.ndarray, w: np.ndarray, r_norm: float
-) -> bool:
-    """Whether extended precision has fixed every coefficient to a few units in the last place.
-
-    First the estimate of :func:`_long_floor`; if it is not clearly small, a
-    measurement: the correction that the gradient computed in the opposite order
-    (other rounding errors) asks for must stay below about half a unit in the last place.
-    """
-    allowed = 2 * _U * np.abs(w)
-    if np.all(_long_floor(R, float(np.linalg.norm(y)), r_norm, w, X.shape[0]) <= allowed):
-        return True
-    g, _ = _gradient_long(X, y, w, reverse=True)
-    dw = _tri_solve(R, _tri_solve(R, g, transpose=True))
-    return bool(np.all(np.abs(dw) <= _U * np.abs(w)))
-
-
-def _refine_augmented(
-    X: np.ndarray, y: np.ndarray, h: np.ndarray, tau: np.ndarray, R: np.ndarray
-) -> tuple[np.ndarray, bool]:
-    """Björck's refinement of the augmented system ``r + X w = y``, ``X^T r = 0``.
-
-    Both ``w`` and the residual ``r`` (a double-double pair) are refined, with the
-    residuals of both equations in double-double and corrections solved with the
-    Householder factors. Contracts when ``kappa u`` is well below 1.
-    """
-    n, p = X.shape
-    w = np.zeros(p)
-    r = (np.zeros(n), np.zeros(n))
-    progress = _Progress()
-    while True:
-        f_hi, f_lo = _residual_dd(X, y, w, r)
-        g = -_gradient_dd(X, r)
-        c = _apply_reflectors(h, tau, f_hi + f_lo, transpose=True)
-        hv = _tri_solve(R, g, transpose=True)
-        dw = _tri_solve(R, c[:p] - hv)
-        c[:p] = hv
-        dr = _apply_reflectors(h, tau, c, transpose=False)
-        w = w + dw
-        r_hi, err = _two_sum(r[0], dr)
-        r = _two_sum(r_hi, r[1] + err)
-        finished, converged = progress.update(w, dw)
-        if finished:
-            return w, converged
-
-
-def _column_exponents(v: np.ndarray) -> np.ndarray:
-    """Per column, the ``e`` such that ``ldexp(v, -e)`` has its largest |entry| in [1, 2).
-
-    Scaling by ``ldexp`` rather than by a factor ``2**-e`` also works for subnormal
-    columns, whose factor ``2**-e`` (above ``2**1024``) is not a float64.
-    """
-    top = np.max(np.abs(v), axis=0)
-    return np.frexp(np.where(top > 0, top, 1.0))[1] - 1
+def _default_cond_limit(n: int, p: int) -> float:
+    """``1 / (max(n, p) * eps)``: the rank cutoff of :func:`numpy.linalg.matrix_rank`."""
+    return 1 / (max(n, p) * _EPS)
 
 
 def _report_singular(message: str, on_singular: str) -> None:
@@ -577,37 +146,18 @@ def _solve_qr(X: np.ndarray, y: np.ndarray, on_singular: str, limit: float) -> n
     return w
 
 
-def _refined_qr(
-    X: np.ndarray, y: np.ndarray, limit: float
-) -> tuple[np.ndarray | None, float, bool]:
-    """``(w, kappa, converged)``; ``w`` is None when X is numerically singular."""
-    p = X.shape[1]
-    # Householder QR is invariant under scaling columns by powers of two, so X is
-    # scaled only when its magnitudes could overflow or underflow the products of
-    # the double-double arithmetic.
-    col_exp = np.zeros(p, dtype=int)
-    h, tau = np.linalg.qr(X, mode="raw")
-    with np.errstate(over="ignore"):  # an overflow here only means: scale X first
-        norms = np.linalg.norm(np.triu(h[:, :p].T), axis=0)  # column norms of R and of X
-    if not np.all((norms > 2.0**-300) & (norms < 2.0**300)):
-        col_exp = _column_exponents(X)
-        X = np.ldexp(X, -col_exp)
-        h, tau = np.linalg.qr(X, mode="raw")
-    R = np.triu(h[:, :p].T)
-    kappa = _condition(R)
-    if not kappa < limit:
-        return None, kappa, False
-    y_top = float(np.max(np.abs(y)))
-    if y_top == 0:
-        return np.zeros(p), kappa, True
-    y_exp = math.frexp(y_top)[1] - 1
-    ys = np.ldexp(y, -y_exp)
-    if kappa**2 * _U <= 1e-4:
-        w, converged = _refine_semi_normal(X, ys, R)
-    else:
-        w, converged = _refine_augmented(X, ys, np.ascontiguousarray(h), tau, R)
-    with np.errstate(over="ignore"):  # an overflowing solution is reported by the caller
-        return np.ldexp(w, y_exp - col_exp), kappa, converged
+_Kernel = Callable[[np.ndarray, np.ndarray, str, float], np.ndarray]
+
+
+def _solver(design: np.ndarray, method: str) -> _Kernel:
+    """The kernel for ``method`` (``"auto"`` resolved by the cost of the exact path).
+
+    Returned rather than called, so that a warning it emits points at the same
+    frame whichever public function asked for the solution.
+    """
+    if method == "exact" or (method == "auto" and _exact_is_cheap(design)):
+        return _solve_exact
+    return _solve_qr
 
 
 # ----------------------------------------------------------------------------------
@@ -615,6 +165,11 @@ def _refined_qr(
 
 
 def _check_problem(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """X of shape ``(n, p)`` and y of shape ``(n,)``, checked and as float64.
+
+    The one check of a regression problem, shared with :mod:`mselib.selection` and
+    :mod:`mselib.likelihood`.
+    """
     design = check_design(X, "X")
     n = design.shape[0]
     target = check_vector(y, "y", n, f" (one target per row of X, n_samples = {n})")
@@ -756,18 +311,10 @@ def _least_squares(
     on_singular = check_choice(on_singular, "on_singular", ("raise", "warn"))
     n, p = design.shape
     if cond_limit is None:
-        limit = 1 / (max(n, p) * _EPS)
+        limit = _default_cond_limit(n, p)
     else:
-        limit = check_positive_real(cond_limit, "cond_limit")
-    if method == "auto":
-        small = p <= _EXACT_MAX_FEATURES and n * p * (p + 1) // 2 <= _EXACT_PRODUCTS
-        if small:  # only then is it worth measuring the exponents
-            bits = _column_bits(design)
-            small = bits <= _EXACT_MAX_BITS and _exact_cost(n, p, bits) <= _EXACT_BUDGET
-        method = "exact" if small else "qr"
-    if method == "exact":
-        return _solve_exact(design, target, on_singular, limit)
-    return _solve_qr(design, target, on_singular, limit)
+        limit = check_scalar(cond_limit, "cond_limit", low=0, closed="neither")
+    return _solver(design, method)(design, target, on_singular, limit)
 
 
 def ols_normal_equations(X: ArrayLike, y: ArrayLike) -> np.ndarray:
@@ -879,9 +426,9 @@ def gradient_descent(
     True
     """
     design, target = _check_problem(X, y)
-    n, p = design.shape
-    eta = check_positive_real(step, "step")
-    count = check_count(n_steps, "n_steps", minimum=0)
+    p = design.shape[1]
+    eta = check_scalar(step, "step", low=0, closed="neither")
+    count = check_scalar(n_steps, "n_steps", kind="int", low=0)
     start = (
         np.zeros(p)
         if w0 is None
@@ -889,21 +436,42 @@ def gradient_descent(
     )
     path = np.empty((count + 1, p))
     path[0] = start
-    for k in range(count):
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):
-                path[k + 1] = path[k] - eta * linear_mse_grad(design, target, path[k])
-            finite = bool(np.all(np.isfinite(path[k + 1])))
-        except ValueError:  # the inputs are valid, so the gradient itself overflowed
-            finite = False
-        if not finite:
-            lipschitz = 2.0 / n * float(np.linalg.norm(design, 2)) ** 2
-            raise ValueError(
-                f"gradient descent diverged: the iterate overflowed float64 at step {k + 1}; "
-                f"expected step < 2 / L = {2 / lipschitz:.6g} (L = 2/n * sigma_max(X)^2 = "
-                f"{lipschitz:.6g}); got step = {eta!r}."
-            )
+    _descend(design, target, eta, path)
     return path
+
+
+def _descend(X: np.ndarray, y: np.ndarray, eta: float, path: np.ndarray) -> None:
+    """Fill ``path[1:]`` with gradient steps from ``path[0]``; X, y and ``eta`` are checked.
+
+    Each step is ``w - eta * (2/n X^T (X w - y))``, rounded as written, with the
+    kernel of :func:`mselib.linear_mse_grad` (which may return inf/NaN on overflow).
+    The iterates are scanned for NaN/inf once every ``_CHECK_EVERY`` steps and at the
+    end, not at every step, and the first non-finite one is reported: at most
+    ``_CHECK_EVERY - 1`` steps after it are computed in vain.
+    """
+    count = path.shape[0] - 1
+    checked = 0  # path[: checked + 1] is known to be finite
+    with np.errstate(over="ignore", invalid="ignore"):  # diagnosed below
+        for k in range(count):
+            w = path[k]
+            grad = _linear_grad(X, y, w)
+            grad *= eta
+            np.subtract(w, grad, out=path[k + 1])
+            if k + 1 - checked == _CHECK_EVERY or k + 1 == count:
+                finite = np.isfinite(path[checked + 1 : k + 2]).all(axis=1)
+                if not finite.all():
+                    _raise_diverged(X, eta, checked + 1 + int(np.argmin(finite)))
+                checked = k + 1
+
+
+def _raise_diverged(X: np.ndarray, eta: float, step: int) -> None:
+    """Explain that gradient descent overflowed float64 at ``step``, with the bound 2 / L."""
+    lipschitz = 2.0 / X.shape[0] * float(np.linalg.norm(X, 2)) ** 2
+    raise ValueError(
+        f"gradient descent diverged: the iterate overflowed float64 at step {step}; "
+        f"expected step < 2 / L = {2 / lipschitz:.6g} (L = 2/n * sigma_max(X)^2 = "
+        f"{lipschitz:.6g}); got step = {eta!r}."
+    )
 
 
 # ----------------------------------------------------------------------------------
@@ -932,12 +500,6 @@ class OLSInference(NamedTuple):
     dof: int
 
 
-def _check_flag(value: Any, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}.")
-    return bool(value)
-
-
 def _full_rank_r(X: np.ndarray, function: str) -> np.ndarray:
     """R of a thin QR of X, after checking that X has full column rank numerically.
 
@@ -951,13 +513,8 @@ def _full_rank_r(X: np.ndarray, function: str) -> np.ndarray:
             f"n_samples = {n} < n_features = {p}, so its rank is at most {n}."
         )
     R = np.linalg.qr(X, mode="r")
-    norms = np.linalg.norm(R, axis=0)
-    limit = 1 / (max(n, p) * _EPS)
-    if np.all(norms > 0):
-        sv = np.linalg.svd(R / norms, compute_uv=False)
-        kappa = math.inf if sv[-1] == 0 else float(sv[0] / sv[-1])
-    else:
-        kappa = math.inf
+    limit = _default_cond_limit(n, p)
+    kappa = _condition(R)
     if not kappa < limit:
         raise np.linalg.LinAlgError(
             f"{function} needs X of full column rank; X is rank-deficient or numerically "
@@ -965,27 +522,6 @@ def _full_rank_r(X: np.ndarray, function: str) -> np.ndarray:
             f">= {limit:.3g} = 1 / (max(n, p) * eps). Remove or combine dependent columns."
         )
     return R
-
-
-def _residual_compensated(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``y - X w`` as if computed in twice the working precision, then rounded.
-
-    Dot2 of Ogita, Rump and Oishi (2005), one column at a time for all rows: each
-    product is split exactly into its rounded value and error (Dekker), each sum into
-    its rounded value and error (Knuth), and the errors are summed on the side.
-    Falls back to the plain residual if a product overflows the splitting.
-    """
-    s = y.copy()
-    c = np.zeros_like(y)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for j in range(X.shape[1]):
-            prod, err = _two_prod(X[:, j], -w[j])
-            s, e = _two_sum(s, prod)
-            c += err + e
-        out = s + c
-    if not np.all(np.isfinite(out)):
-        return y - X @ w
-    return out
 
 
 def _has_constant_column(X: np.ndarray) -> bool:
@@ -1058,8 +594,8 @@ def ridge(
     design = check_design(X, "X")
     n, p = design.shape
     target = check_vector(y, "y", n, f" (one target per row of X, n_samples = {n})")
-    penalty = check_nonnegative_real(alpha, "alpha")
-    intercept_wanted = _check_flag(fit_intercept, "fit_intercept")
+    penalty = check_scalar(alpha, "alpha", low=0)
+    intercept_wanted = check_flag(fit_intercept, "fit_intercept")
     if intercept_wanted:
         x_mean = design.mean(axis=0)
         y_mean = float(target.mean())
@@ -1205,7 +741,7 @@ def ols_inference(X: ArrayLike, y: ArrayLike) -> OLSInference:
             f"variance (n - p >= 1 degrees of freedom); got X with shape {design.shape}."
         )
     R = _full_rank_r(design, "ols_inference")
-    coef = _least_squares(design, target, method="auto", on_singular="raise", cond_limit=None)
+    coef = _solver(design, "auto")(design, target, "raise", _default_cond_limit(n, p))
     resid = _residual_compensated(design, target, coef)
     sse = float(np.dot(resid, resid))
     centred = _has_constant_column(design)
@@ -1281,8 +817,8 @@ def james_stein(x: ArrayLike, *, sigma2: float, positive_part: bool = False) -> 
     array([0., 0., 0.])
     """
     obs = check_vector(x, "x")
-    variance = check_positive_real(sigma2, "sigma2")
-    clip = _check_flag(positive_part, "positive_part")
+    variance = check_scalar(sigma2, "sigma2", low=0, closed="neither")
+    clip = check_flag(positive_part, "positive_part")
     p = obs.size
     if p == 2:
         return obs.copy()

@@ -18,8 +18,10 @@ solution when X is rank-deficient). For an intercept, add a column of ones to X;
 scikit-learn's estimators fitted with ``fit_intercept=False``.
 
 Everything is computed from the thin SVD :math:`X = U \operatorname{diag}(s) V^\top`:
-no :math:`X^\top X` and no inverse is formed. Inputs are checked in
-:mod:`mselib._validation`.
+no :math:`X^\top X` and no inverse is formed. Each public function checks its
+arguments once, with :mod:`mselib._validation` (X and y by the rules of
+:func:`mselib.ols`), and then calls the private kernels of this module on the checked
+float64 arrays.
 """
 
 from __future__ import annotations
@@ -31,13 +33,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mselib._threads import one_blas_thread
-from mselib._validation import (
-    check_count,
-    check_design,
-    check_finite_value,
-    check_nonnegative_real,
-    check_vector,
-)
+from mselib._validation import check_design, check_finite_value, check_scalar
+from mselib.linear import _check_problem
 
 __all__ = ["effective_dof", "gcv", "kfold_mse", "loo_mse"]
 
@@ -115,13 +112,6 @@ def _ridge_coef(X: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         gain = np.where(f > 0, f / np.where(s > 0, s, 1.0), 0.0)
     return Vt.T @ (gain * (U.T @ y))
-
-
-def _check_problem(X: ArrayLike, y: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    design = check_design(X, "X")
-    n = design.shape[0]
-    target = check_vector(y, "y", n, f" (one target per row of X, n_samples = {n})")
-    return design, target
 
 
 def _fold_bounds(n: int, k: int) -> np.ndarray:
@@ -208,7 +198,7 @@ def loo_mse(X: ArrayLike, y: ArrayLike, *, alpha: float = 0.0) -> float:
     ValueError: loo_mse is undefined: observation 0 has leverage h_ii = 1 ...
     """
     design, target = _check_problem(X, y)
-    penalty = check_nonnegative_real(alpha, "alpha")
+    penalty = check_scalar(alpha, "alpha", low=0)
     n, p = design.shape
     fit = _smoother(design, target, penalty)
     tol = _LEVERAGE_SLACK * max(n, p) * _EPS
@@ -298,14 +288,14 @@ def kfold_mse(
     """
     design, target = _check_problem(X, y)
     n = design.shape[0]
-    folds = check_count(k, "k", minimum=2)
+    folds = check_scalar(k, "k", kind="int", low=2)
     if folds > n:
         raise ValueError(
             f"k must be at most n_samples = {n} (each fold holds at least one "
             f"observation); got k = {folds}."
         )
-    penalty = check_nonnegative_real(alpha, "alpha")
-    start = check_count(seed, "seed", minimum=0)
+    penalty = check_scalar(alpha, "alpha", low=0)
+    start = check_scalar(seed, "seed", kind="int", low=0)
     order = np.random.default_rng(start).permutation(n)
     bounds = _fold_bounds(n, folds)
     errors = np.empty(n)
@@ -363,7 +353,7 @@ def gcv(X: ArrayLike, y: ArrayLike, *, alpha: float) -> float:
     0.7
     """
     design, target = _check_problem(X, y)
-    penalty = check_nonnegative_real(alpha, "alpha")
+    penalty = check_scalar(alpha, "alpha", low=0)
     n = design.shape[0]
     fit = _smoother(design, target, penalty)
     gap = 1.0 - fit.trace / n
@@ -421,7 +411,7 @@ def effective_dof(X: ArrayLike, *, alpha: float) -> float:
     1.0
     """
     design = check_design(X, "X")
-    penalty = check_nonnegative_real(alpha, "alpha")
+    penalty = check_scalar(alpha, "alpha", low=0)
     with one_blas_thread():
         s = np.linalg.svd(design, compute_uv=False)
     return float(_shrinkage(s, penalty, design.shape).sum())

@@ -155,10 +155,11 @@ def test_ridge_one_sample_with_intercept_predicts_the_sample():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"alpha": -1.0}, ValueError, r"alpha must be a finite number >= 0; got -1\.0"),
-        ({"alpha": math.inf}, ValueError, r"alpha must be a finite number >= 0; got inf"),
-        ({"alpha": "1"}, TypeError, r"alpha must be a real number .* got str '1'"),
-        ({"alpha": 1.0, "fit_intercept": 1}, TypeError, r"fit_intercept must be True or False"),
+        ({"alpha": -1.0}, ValueError, r"alpha must be a finite number >= 0; got -1\.0\."),
+        ({"alpha": math.inf}, ValueError, r"alpha must be a finite number >= 0; got inf\."),
+        ({"alpha": "1"}, TypeError, r"alpha must be a real number >= 0; got str '1'\."),
+        ({"alpha": 1.0, "fit_intercept": 1}, TypeError,
+         r"fit_intercept must be True or False; got int 1\."),
     ],
 )
 def test_ridge_rejects_bad_options(kwargs, error, match):
@@ -379,10 +380,11 @@ def test_james_stein_extreme_scales_do_not_overflow():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"sigma2": 0.0}, ValueError, r"sigma2 must be a finite number > 0; got 0\.0"),
-        ({"sigma2": -1.0}, ValueError, r"sigma2 must be a finite number > 0"),
-        ({"sigma2": None}, TypeError, r"sigma2 must be a real number"),
-        ({"sigma2": 1.0, "positive_part": "yes"}, TypeError, r"positive_part must be True"),
+        ({"sigma2": 0.0}, ValueError, r"sigma2 must be a finite number > 0; got 0\.0\."),
+        ({"sigma2": -1.0}, ValueError, r"sigma2 must be a finite number > 0; got -1\.0\."),
+        ({"sigma2": None}, TypeError, r"sigma2 must be a real number > 0; got NoneType None\."),
+        ({"sigma2": 1.0, "positive_part": "yes"}, TypeError,
+         r"positive_part must be True or False; got str 'yes'\."),
     ],
 )
 def test_james_stein_rejects_bad_options(kwargs, error, match):

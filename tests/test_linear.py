@@ -17,7 +17,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mselib as ml
+import mselib._exact as exact_engine
+import mselib._refine as refine_engine
+import mselib._validation as _validation
+import mselib.gradients as gradients
 import mselib.linear as linear
+import mselib.selection as selection
 
 METHODS = ["exact", "qr"]
 
@@ -187,7 +192,8 @@ def test_auto_method_bounds_the_cost_of_the_exact_path(monkeypatch):
     small[0] = 1e-300  # a small problem may still take it: 10 features
     ml.ols(small, rng.standard_normal(100))
     assert calls == ["exact", "qr", "exact"]
-    assert linear._exact_cost(365, 40, 1053) > 30 * linear._EXACT_BUDGET  # ~35x: 23 s vs 0.3 s
+    # ~35x: 23 s vs 0.3 s
+    assert exact_engine._exact_cost(365, 40, 1053) > 30 * exact_engine._EXACT_BUDGET
 
 
 @pytest.mark.parametrize("method", ["exact", "qr", "auto"])
@@ -211,7 +217,8 @@ def test_solution_is_invariant_under_scaling_by_powers_of_two(method, scale_expo
 def test_qr_large_residual_problem_with_and_without_extended_precision(monkeypatch, long_double):
     # 3000 x 4 polynomial with a residual 1e8 times larger than the fit: the
     # kappa^2 |r| term defeats plain QR; refinement recovers all ones.
-    monkeypatch.setattr(linear, "_HAVE_LONGDOUBLE", long_double and linear._HAVE_LONGDOUBLE)
+    have = long_double and refine_engine._HAVE_LONGDOUBLE
+    monkeypatch.setattr(refine_engine, "_HAVE_LONGDOUBLE", have)
     X, y = integer_polynomial(3000, 3, 1e6)
     X /= 2048.0 ** np.arange(4)  # exact: powers of two; the solution becomes 2048**k
     w = ml.ols(X, y, method="qr")
@@ -303,7 +310,7 @@ def test_cond_limit_option():
 
 
 def test_refinement_failure_is_a_warning_not_silence(monkeypatch):
-    monkeypatch.setattr(linear, "_MAX_ITER", 1)
+    monkeypatch.setattr(refine_engine, "_MAX_ITER", 1)
     X, y, _ = decimal_polynomial(10)
     with pytest.warns(ml.SingularDesignWarning, match="did not converge"):
         ml.ols(X, y, method="qr")
@@ -335,10 +342,10 @@ def test_bad_input_is_refused_with_a_clear_message(func, X, y, error, message):
     [
         ({"method": "svd"}, ValueError, r"method must be one of 'auto', 'exact', 'qr'; got 'svd'"),
         ({"on_singular": "ignore"}, ValueError, r"on_singular must be one of 'raise', 'warn'"),
-        ({"cond_limit": -1.0}, ValueError, r"cond_limit must be a finite number > 0; got -1.0"),
-        ({"cond_limit": np.nan}, ValueError, r"cond_limit must be a finite number > 0"),
-        ({"cond_limit": "big"}, TypeError, r"cond_limit must be a real number.*str 'big'"),
-        ({"cond_limit": True}, TypeError, r"cond_limit must be a real number.*bool True"),
+        ({"cond_limit": -1.0}, ValueError, r"cond_limit must be a finite number > 0; got -1\.0\."),
+        ({"cond_limit": np.nan}, ValueError, r"cond_limit must be a finite number > 0; got nan\."),
+        ({"cond_limit": "big"}, TypeError, r"cond_limit must be a real number > 0; got str 'big'"),
+        ({"cond_limit": True}, TypeError, r"cond_limit must be a real number > 0; got bool True"),
     ],
 )
 def test_bad_options_are_refused(kwargs, error, message):
@@ -394,13 +401,62 @@ def test_zero_steps_return_the_start():
     )
 
 
+def test_gradient_descent_path_is_exactly_the_public_gradient_step():
+    # Bit for bit: w_{k+1} = w_k - step * linear_mse_grad(X, y, w_k), as documented.
+    rng = np.random.default_rng(6)
+    X, y = rng.standard_normal((40, 4)), rng.standard_normal(40)
+    path = ml.gradient_descent(X, y, step=0.05, n_steps=150, w0=np.ones(4))
+    w = np.ones(4)
+    for k in range(150):
+        w = w - 0.05 * ml.linear_mse_grad(X, y, w)
+        np.testing.assert_array_equal(path[k + 1], w)
+
+
+def first_overflow(X, y, step, n_steps):
+    """The step at which the gradient iteration from zero first leaves float64, or None."""
+    w = np.zeros(X.shape[1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(1, n_steps + 1):
+            residual = X @ w
+            residual -= y
+            grad = X.T @ residual
+            grad *= 2.0 / X.shape[0]
+            w = w - step * grad
+            if not np.all(np.isfinite(w)):
+                return k
+    return None
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e150])
+def test_gradient_descent_reports_the_first_step_that_overflows(scale):
+    # Non-finite iterates are looked for in blocks of steps, not at every step: the
+    # error must still name the first one, whatever its place in a block, and a path
+    # that stops just before it must come back finite.
+    rng = np.random.default_rng(7)
+    X, y = scale * rng.standard_normal((30, 3)), rng.standard_normal(30)
+    L = 2 / 30 * np.linalg.norm(X, 2) ** 2
+    step = 3.0 / L
+    k = first_overflow(X, y, step, 10_000)
+    assert k is not None and k > 1
+    for n_steps in (k, k + 1, k + 63, k + 64, 10_000):
+        with pytest.raises(ValueError, match=rf"overflowed float64 at step {k}; expected step"):
+            ml.gradient_descent(X, y, step=step, n_steps=n_steps)
+    path = ml.gradient_descent(X, y, step=step, n_steps=k - 1)
+    assert np.all(np.isfinite(path))
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"step": 0.0, "n_steps": 3}, ValueError, r"step must be a finite number > 0; got 0.0"),
-        ({"step": "big", "n_steps": 3}, TypeError, r"step must be a real number"),
-        ({"step": 0.1, "n_steps": -1}, ValueError, r"n_steps must be an integer >= 0; got -1"),
-        ({"step": 0.1, "n_steps": 2.5}, TypeError, r"n_steps must be an integer >= 0"),
+        ({"step": 0.0, "n_steps": 3}, ValueError, r"step must be a finite number > 0; got 0\.0\."),
+        ({"step": np.inf, "n_steps": 3}, ValueError, r"step must be a finite number > 0; got inf"),
+        ({"step": "big", "n_steps": 3}, TypeError,
+         r"step must be a real number > 0; got str 'big'"),
+        ({"step": 0.1, "n_steps": -1}, ValueError, r"n_steps must be an integer >= 0; got -1\."),
+        ({"step": 0.1, "n_steps": 2.5}, TypeError,
+         r"n_steps must be an integer >= 0; got float 2\.5"),
+        ({"step": 0.1, "n_steps": True}, TypeError,
+         r"n_steps must be an integer >= 0; got bool True"),
         ({"step": 0.1, "n_steps": 3, "w0": [1.0, 2.0]}, ValueError, r"w0 must have shape \(1,\)"),
     ],
 )
@@ -415,3 +471,74 @@ def test_no_warning_on_regular_problems():
         warnings.simplefilter("error")
         ml.ols(X, y)
         ml.ols(X, y, method="qr")
+
+
+# ---------------------------------------------------------------- validation happens once
+def _recording(check, check_name, log):
+    def wrapper(*args, **kwargs):
+        log.append((check_name, args[1] if len(args) > 1 else kwargs.get("name")))
+        return check(*args, **kwargs)
+
+    return wrapper
+
+
+@pytest.fixture
+def check_log(monkeypatch):
+    """Every call of a check of mselib._validation, as bound in the modules of the linear
+    model, as (check, argument name) pairs."""
+    log: list[tuple[str, str]] = []
+    for module in (linear, selection, gradients):
+        for attr, value in list(vars(module).items()):
+            home = getattr(value, "__module__", "")
+            if attr.startswith("check_") and home == _validation.__name__:
+                monkeypatch.setattr(module, attr, _recording(value, attr, log))
+    return log
+
+
+_XS = [[1.0, 0.0], [1.0, 1.0], [1.0, 2.0], [1.0, 3.0], [1.0, 5.0]]
+_YS = [0.0, 1.0, 1.0, 3.0, 4.0]
+_DESIGN = [("check_design", "X"), ("check_vector", "y")]
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda: ml.ols(_XS, _YS), [*_DESIGN, ("check_choice", "method"),
+                                    ("check_choice", "on_singular")]),
+        (lambda: ml.ols(_XS, _YS, method="qr", cond_limit=1e10),
+         [*_DESIGN, ("check_choice", "method"), ("check_choice", "on_singular"),
+          ("check_scalar", "cond_limit")]),
+        (lambda: ml.ols_normal_equations(_XS, _YS),
+         [*_DESIGN, ("check_finite_output", "X^T X"), ("check_finite_output", "X^T y")]),
+        (lambda: ml.ridge(_XS, _YS, alpha=1.0),
+         [*_DESIGN, ("check_scalar", "alpha"), ("check_flag", "fit_intercept")]),
+        (lambda: ml.leverage(_XS), [("check_design", "X")]),
+        (lambda: ml.ols_inference(_XS, _YS), _DESIGN),
+        (lambda: ml.james_stein([1.0, 2.0, 3.0], sigma2=1.0),
+         [("check_vector", "x"), ("check_scalar", "sigma2"), ("check_flag", "positive_part")]),
+        (lambda: ml.loo_mse(_XS, _YS),
+         [*_DESIGN, ("check_scalar", "alpha"), ("check_finite_value", "the leave-one-out MSE")]),
+        (lambda: ml.kfold_mse(_XS, _YS, k=3, alpha=0.5, seed=1),
+         [*_DESIGN, ("check_scalar", "k"), ("check_scalar", "alpha"), ("check_scalar", "seed"),
+          ("check_finite_value", "the K-fold cross-validation MSE")]),
+        (lambda: ml.gcv(_XS, _YS, alpha=0.5),
+         [*_DESIGN, ("check_scalar", "alpha"), ("check_finite_value", "the GCV score")]),
+        (lambda: ml.effective_dof(_XS, alpha=0.5),
+         [("check_design", "X"), ("check_scalar", "alpha")]),
+    ],
+    ids=["ols", "ols-options", "ols_normal_equations", "ridge", "leverage", "ols_inference",
+         "james_stein", "loo_mse", "kfold_mse", "gcv", "effective_dof"],
+)
+def test_each_argument_is_checked_once(check_log, call, expected):
+    # A public function checks its arguments at the boundary, then calls private
+    # kernels: no argument is checked twice, and no public function is called again
+    # on checked data (its checks would show up here).
+    call()
+    assert check_log == expected
+
+
+@pytest.mark.parametrize("n_steps", [0, 1, 500])
+def test_gradient_descent_checks_x_once_whatever_the_number_of_steps(check_log, n_steps):
+    ml.gradient_descent(_XS, _YS, step=0.01, n_steps=n_steps, w0=[0.5, 0.5])
+    assert check_log == [*_DESIGN, ("check_scalar", "step"), ("check_scalar", "n_steps"),
+                         ("check_vector", "w0")]
