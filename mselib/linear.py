@@ -24,6 +24,8 @@ private :func:`_check_problem` and :func:`_least_squares`.
 from __future__ import annotations
 
 import math
+import os
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
@@ -83,11 +85,19 @@ def _report_singular(message: str, on_singular: str) -> None:
             "and scale x or use an orthogonal basis such as numpy.polynomial.Legendre), or "
             "pass on_singular='warn' to get the minimum-norm solution with a warning."
         )
-    warnings.warn(
-        message + " Returning the minimum-norm least-squares solution.",
-        SingularDesignWarning,
-        stacklevel=4,
-    )
+    _warn(message + " Returning the minimum-norm least-squares solution.")
+
+
+def _warn(message: str) -> None:
+    """Warn with :class:`SingularDesignWarning`, attributed to the user's line.
+
+    The warning points at the first caller outside mselib, however deep the call.
+    """
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, SingularDesignWarning, stacklevel=level)
 
 
 def _singular_message(rank: int | None, n: int, p: int, kappa: float, limit: float) -> str:
@@ -136,12 +146,10 @@ def _solve_qr(X: np.ndarray, y: np.ndarray, on_singular: str, limit: float) -> n
         _report_singular(_singular_message(None, n, p, kappa, limit), on_singular)
         return _min_norm_svd(X, y)
     if not converged:
-        warnings.warn(
+        _warn(
             f"iterative refinement did not converge (condition number of X with unit-norm "
             f"columns {kappa:.3g}); the solution may have fewer correct digits than the "
-            f"data allow. method='exact' solves the problem in rational arithmetic.",
-            SingularDesignWarning,
-            stacklevel=3,
+            f"data allow. method='exact' solves the problem in rational arithmetic."
         )
     return w
 

@@ -542,3 +542,18 @@ def test_gradient_descent_checks_x_once_whatever_the_number_of_steps(check_log, 
     ml.gradient_descent(_XS, _YS, step=0.01, n_steps=n_steps, w0=[0.5, 0.5])
     assert check_log == [*_DESIGN, ("check_scalar", "step"), ("check_scalar", "n_steps"),
                          ("check_vector", "w0")]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda X, y: ml.ols(X, y, on_singular="warn"),
+        lambda X, y: ml.ols(X, y, method="qr", on_singular="warn"),
+        lambda X, y: ml.gaussian_mle(X, y, on_singular="warn"),
+    ],
+)
+def test_singular_design_warning_points_at_the_callers_line(call):
+    X = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])  # column 2 = 2 x column 1
+    with pytest.warns(ml.SingularDesignWarning) as record:
+        call(X, np.array([1.0, 2.0, 2.0]))
+    assert {w.filename for w in record} == {__file__}
