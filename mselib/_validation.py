@@ -543,48 +543,6 @@ def check_design(value: Any, name: str = "X") -> np.ndarray:
     return arr
 
 
-def check_step(eps: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Validate a finite-difference step and return the points ``(x + h, x - h)``.
-
-    ``eps`` is ``None`` (the default step :math:`h_i = \\epsilon^{1/3} \\max(1, |x_i|)`,
-    with :math:`\\epsilon` the float64 machine epsilon), a positive number used for
-    every entry, or an array of one positive step per entry of ``x``. Each step must
-    be large enough that ``x_i + h_i`` and ``x_i - h_i`` differ in float64, and small
-    enough that both stay finite.
-    """
-    if eps is None:
-        h = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
-    else:
-        arr = _as_real_array(eps, "eps")
-        if arr.ndim != 0 and arr.shape != x.shape:
-            raise ValueError(
-                f"eps must be a positive number or an array of shape {x.shape} (one step per "
-                f"entry of x); got shape {arr.shape}."
-            )
-        h = np.broadcast_to(arr, x.shape).astype(np.float64)  # a scalar means one step for all
-        bad = ~(np.isfinite(h) & (h > 0))
-        if bad.any():
-            i = int(np.argmax(bad))
-            at = "" if arr.ndim == 0 else f" at index {i}"
-            raise ValueError(f"eps must be finite and positive; got {float(h[i])!r}{at}.")
-    with np.errstate(over="ignore"):
-        plus, minus = x + h, x - h
-    bad = ~(np.isfinite(plus) & np.isfinite(minus) & (plus > minus))
-    if bad.any():
-        i = int(np.argmax(bad))
-        why = (
-            "overflows float64"
-            if not (np.isfinite(plus[i]) and np.isfinite(minus[i]))
-            else "is lost to rounding (x + h == x - h in float64)"
-        )
-        raise ValueError(
-            f"the step for x[{i}] = {float(x[i])!r} {why}: eps gives h = {float(h[i])!r}; "
-            f"expected a step above about 1.1e-16 * |x[{i}]| for which x +- h stays finite. "
-            f"Leave eps=None for the default step."
-        )
-    return plus, minus
-
-
 def check_scalar_result(value: Any, name: str) -> float:
     """The value of an objective: a finite real scalar (Python or NumPy number, or 0-D array)."""
     if isinstance(value, (bool, np.bool_)):
@@ -622,20 +580,6 @@ def check_finite_output(values: np.ndarray, quantity: str, **arrays: np.ndarray 
     raise_nonfinite(quantity, subject=quantity, **arrays)
 
 
-def check_finite_rows(value: Any, name: str, n_columns: int, meaning: str) -> np.ndarray:
-    """A 2-D array of finite reals with ``n_columns`` columns, returned as float64."""
-    arr = _as_real_array(value, name)
-    if arr.ndim != 2 or arr.shape[1] != n_columns or arr.shape[0] == 0:
-        raise ValueError(
-            f"{name} must have shape (n_sets, {n_columns}), n_sets >= 1 ({meaning}); "
-            f"got shape {arr.shape}."
-        )
-    where = _locate_nonfinite(arr)
-    if where is not None:
-        raise ValueError(f"{name} contains {where}; expected finite values only.")
-    return arr.astype(np.float64, copy=False)
-
-
 def check_positive_real(value: Any, name: str) -> float:
     """A finite real number > 0 (a step size, a threshold)."""
     return _check_real_number(value, name, strict=True)
@@ -665,92 +609,8 @@ def check_sample_weight(value: Any, n: int) -> tuple[np.ndarray | None, float]:
     return _check_weights(value, "sample_weight", n, f"sample (n = {n})")
 
 
-def check_unit_interval(arr: np.ndarray, name: str, meaning: str) -> None:
-    """Raise ``ValueError`` at the first entry of the 1-D ``arr`` outside ``[0, 1]``."""
-    bad = ~((arr >= 0) & (arr <= 1))
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ValueError(
-            f"{name} must hold {meaning} in [0, 1]; got {float(arr[i])!r} at index {i}."
-        )
-
-
-def check_logit_matrix(value: Any, name: str = "logits") -> np.ndarray:
-    """A finite 2-D real array ``(n_samples, n_classes)``, ``n_classes >= 2``, as float64."""
-    arr = _as_real_array(value, name)
-    if arr.ndim != 2:
-        got = _describe_ndim(arr)
-        hint = (
-            " For one sample pass one row, [logits]; for two classes with one logit per "
-            "sample use the binary functions."
-            if arr.ndim == 1
-            else ""
-        )
-        raise ValueError(
-            f"{name} must be 2-D with shape (n_samples, n_classes); got {got}.{hint}"
-        )
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape}); expected at least one sample.")
-    if arr.shape[1] < 2:
-        raise ValueError(
-            f"{name} must have at least 2 columns (one logit per class); got shape "
-            f"{arr.shape}. For two classes with one logit per sample use the binary functions."
-        )
-    arr = arr.astype(np.float64, copy=False)
-    check_finite(arr, name)
-    return arr
-
-
-def check_class_labels(value: Any, name: str, n: int, n_classes: int) -> np.ndarray:
-    """Integer class labels ``0 .. n_classes - 1``, one per sample: shape ``(n,)``, int64.
-
-    One-hot rows are refused with a hint (``argmax``), floats with a hint to convert:
-    a label is a class index, not a probability.
-    """
-    arr = _as_real_array(value, name)
-    if arr.ndim == 2 and arr.shape == (n, n_classes):
-        raise ValueError(
-            f"{name} must be 1-D integer class labels, shape ({n},); got shape {arr.shape}, "
-            f"which looks one-hot. Pass {name}.argmax(axis=1) instead."
-        )
-    if arr.ndim != 1 or arr.shape[0] != n:
-        got = f"a 0-D scalar ({arr.item()!r})" if arr.ndim == 0 else f"shape {arr.shape}"
-        raise ValueError(
-            f"{name} must be 1-D with one class label per row of logits, shape ({n},); "
-            f"got {got}."
-        )
-    if arr.dtype.kind not in "iu":
-        raise TypeError(
-            f"{name} must hold integer class labels (an integer dtype); got dtype "
-            f"{arr.dtype}. If the values are whole numbers, convert with "
-            f"np.asarray({name}, dtype=int)."
-        )
-    bad = (arr < 0) | (arr >= n_classes)
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise ValueError(
-            f"{name} must hold class labels in 0, ..., {n_classes - 1} (logits has "
-            f"{n_classes} columns); got {int(arr[i])} at index {i}."
-        )
-    return arr.astype(np.int64, copy=False)
-
-
 # ----------------------------------------------------------------------------------------------
 # Checks for the likelihoods (mselib.likelihood): one output, and a representable result.
-
-
-def check_one_output(y_true: np.ndarray, function: str) -> None:
-    """Refuse targets with several outputs: ``y_true`` as returned by :func:`check_targets`.
-
-    A likelihood with one noise scale is defined for one output; a column ``(n, 1)``
-    has already been flattened to ``(n,)`` and passes.
-    """
-    if y_true.ndim == 2:
-        raise ValueError(
-            f"{function} takes one output: y_true and y_pred of shape (n_samples,) or "
-            f"(n_samples, 1); got shape {y_true.shape} ({y_true.shape[1]} outputs). "
-            f"Call it once per output column."
-        )
 
 
 def check_finite_value(value: float, quantity: str, hint: str) -> float:

@@ -15,22 +15,25 @@ accepted: ``binary_cross_entropy([1], [-1000.0])`` is ``1000.0``, not ``inf``.
 The MSE on probabilities (the Brier score) needs no function of its own: it is
 ``mselib.mse(y, sigmoid(z))``.
 
-Inputs are checked in :mod:`mselib._validation`: real numbers only, nothing is
-broadcast, NaN and inf are rejected.
+Inputs are checked with the generic checks of :mod:`mselib._validation`: real numbers
+only, nothing is broadcast, NaN and inf are rejected. The checks that belong to
+classification alone (labels in [0, 1], a logit matrix, integer class labels) live here.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from mselib._validation import (
-    check_class_labels,
+    _as_real_array,
+    _describe_ndim,
+    check_finite,
     check_finite_output,
-    check_logit_matrix,
     check_real_array,
     check_sample_weight,
-    check_unit_interval,
     check_vector,
 )
 
@@ -42,6 +45,76 @@ __all__ = [
     "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
 ]
+
+
+def _check_unit_interval(arr: np.ndarray, name: str, meaning: str) -> None:
+    """Raise ``ValueError`` at the first entry of the 1-D ``arr`` outside ``[0, 1]``."""
+    bad = ~((arr >= 0) & (arr <= 1))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"{name} must hold {meaning} in [0, 1]; got {float(arr[i])!r} at index {i}."
+        )
+
+
+def _check_logit_matrix(value: Any, name: str = "logits") -> np.ndarray:
+    """A finite 2-D real array ``(n_samples, n_classes)``, ``n_classes >= 2``, as float64."""
+    arr = _as_real_array(value, name)
+    if arr.ndim != 2:
+        got = _describe_ndim(arr)
+        hint = (
+            " For one sample pass one row, [logits]; for two classes with one logit per "
+            "sample use the binary functions."
+            if arr.ndim == 1
+            else ""
+        )
+        raise ValueError(
+            f"{name} must be 2-D with shape (n_samples, n_classes); got {got}.{hint}"
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape}); expected at least one sample.")
+    if arr.shape[1] < 2:
+        raise ValueError(
+            f"{name} must have at least 2 columns (one logit per class); got shape "
+            f"{arr.shape}. For two classes with one logit per sample use the binary functions."
+        )
+    arr = arr.astype(np.float64, copy=False)
+    check_finite(arr, name)
+    return arr
+
+
+def _check_class_labels(value: Any, name: str, n: int, n_classes: int) -> np.ndarray:
+    """Integer class labels ``0 .. n_classes - 1``, one per sample: shape ``(n,)``, int64.
+
+    One-hot rows are refused with a hint (``argmax``), floats with a hint to convert:
+    a label is a class index, not a probability.
+    """
+    arr = _as_real_array(value, name)
+    if arr.ndim == 2 and arr.shape == (n, n_classes):
+        raise ValueError(
+            f"{name} must be 1-D integer class labels, shape ({n},); got shape {arr.shape}, "
+            f"which looks one-hot. Pass {name}.argmax(axis=1) instead."
+        )
+    if arr.ndim != 1 or arr.shape[0] != n:
+        got = f"a 0-D scalar ({arr.item()!r})" if arr.ndim == 0 else f"shape {arr.shape}"
+        raise ValueError(
+            f"{name} must be 1-D with one class label per row of logits, shape ({n},); "
+            f"got {got}."
+        )
+    if arr.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name} must hold integer class labels (an integer dtype); got dtype "
+            f"{arr.dtype}. If the values are whole numbers, convert with "
+            f"np.asarray({name}, dtype=int)."
+        )
+    bad = (arr < 0) | (arr >= n_classes)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"{name} must hold class labels in 0, ..., {n_classes - 1} (logits has "
+            f"{n_classes} columns); got {int(arr[i])} at index {i}."
+        )
+    return arr.astype(np.int64, copy=False)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -61,7 +134,7 @@ def _binary_args(
     z = check_vector(logits, "logits")
     n = z.shape[0]
     y = check_vector(y_true, "y_true", n, f" (one label per logit, n_samples = {n})")
-    check_unit_interval(y, "y_true", "labels (0 or 1) or target probabilities")
+    _check_unit_interval(y, "y_true", "labels (0 or 1) or target probabilities")
     w, total = check_sample_weight(sample_weight, n)
     return y, z, w, total
 
@@ -168,7 +241,7 @@ def softmax(logits: ArrayLike) -> np.ndarray:
     >>> bool(abs(p.sum() - 1) < 1e-15)
     True
     """
-    z = check_logit_matrix(logits, "logits")
+    z = _check_logit_matrix(logits, "logits")
     with np.errstate(over="ignore"):  # z - max may be -inf for huge spreads: exp gives 0
         e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
@@ -307,9 +380,9 @@ def binary_cross_entropy_grad(
 def _softmax_args(
     y_true: ArrayLike, logits: ArrayLike, sample_weight: ArrayLike | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, float]:
-    z = check_logit_matrix(logits, "logits")
+    z = _check_logit_matrix(logits, "logits")
     n, k = z.shape
-    labels = check_class_labels(y_true, "y_true", n, k)
+    labels = _check_class_labels(y_true, "y_true", n, k)
     w, total = check_sample_weight(sample_weight, n)
     return labels, z, w, total
 

@@ -7,12 +7,14 @@ r"""Gradients of the MSE, and a central-difference checker to test them against.
 * :func:`numerical_gradient`: central differences for any scalar function, the
   independent oracle the analytic gradients are checked against.
 
-Inputs are checked in :mod:`mselib._validation`, with the rules of the metrics:
-real numbers only, no broadcasting, no NaN or inf.
+Inputs are checked with the generic checks of :mod:`mselib._validation`, with the rules
+of the metrics: real numbers only, no broadcasting, no NaN or inf. The check of a
+finite-difference step belongs to this module alone and lives here.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -20,11 +22,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from mselib._validation import (
+    _as_real_array,
     check_args,
     check_design,
     check_finite_output,
     check_scalar_result,
-    check_step,
     check_user_function,
     check_vector,
 )
@@ -115,7 +117,7 @@ def mse_grad(
     return grad.reshape(shape)
 
 
-def linear_mse_grad(X: ArrayLike, y: ArrayLike, w: ArrayLike) -> np.ndarray:
+def linear_mse_grad(X: ArrayLike, y: ArrayLike, *, w: ArrayLike) -> np.ndarray:
     r"""Gradient of the MSE of a linear model with respect to its weights.
 
     For the model :math:`\hat y = Xw` the loss is
@@ -132,7 +134,7 @@ def linear_mse_grad(X: ArrayLike, y: ArrayLike, w: ArrayLike) -> np.ndarray:
         The targets: real and finite. A column ``(n, 1)`` is rejected rather than
         broadcast against ``Xw``.
     w : array-like of shape (n_features,)
-        The weights the gradient is taken at.
+        The weights the gradient is taken at (keyword-only).
 
     Returns
     -------
@@ -151,6 +153,7 @@ def linear_mse_grad(X: ArrayLike, y: ArrayLike, w: ArrayLike) -> np.ndarray:
     --------
     mse_grad : The gradient with respect to the predictions; this one is
         ``X.T @ mse_grad(y, X @ w)`` (the chain rule).
+    numerical_gradient : Central differences, to check it.
 
     Notes
     -----
@@ -162,9 +165,9 @@ def linear_mse_grad(X: ArrayLike, y: ArrayLike, w: ArrayLike) -> np.ndarray:
     --------
     >>> import mselib as ml
     >>> X = [[1, 1], [1, 2], [1, 3]]  # an intercept column and one feature
-    >>> ml.linear_mse_grad(X, [1, 2, 2], [0, 1])
+    >>> ml.linear_mse_grad(X, [1, 2, 2], w=[0, 1])
     array([0.66666667, 2.        ])
-    >>> ml.linear_mse_grad(X, [1, 2, 3], [0, 1])  # a perfect fit: zero gradient
+    >>> ml.linear_mse_grad(X, [1, 2, 3], w=[0, 1])  # a perfect fit: zero gradient
     array([0., 0.])
     """
     design = check_design(X, "X")
@@ -184,6 +187,72 @@ def _linear_grad(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
         grad = X.T @ residual
         grad *= 2.0 / X.shape[0]
     return grad
+
+
+def _check_step(eps: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a finite-difference step and return the points ``(x + h, x - h)``.
+
+    ``eps`` is ``None`` (the default step :math:`h_i = \\epsilon^{1/3} \\max(1, |x_i|)`,
+    with :math:`\\epsilon` the float64 machine epsilon), a positive number used for
+    every entry, or an array of one positive step per entry of ``x``. Each step must
+    be large enough that ``x_i + h_i`` and ``x_i - h_i`` differ in float64, and small
+    enough that both stay finite.
+    """
+    if eps is None:
+        h = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
+    else:
+        arr = _as_real_array(eps, "eps")
+        if arr.ndim != 0 and arr.shape != x.shape:
+            raise ValueError(
+                f"eps must be a positive number or an array of shape {x.shape} (one step per "
+                f"entry of x); got shape {arr.shape}."
+            )
+        h = np.broadcast_to(arr, x.shape).astype(np.float64)  # a scalar means one step for all
+        bad = ~(np.isfinite(h) & (h > 0))
+        if bad.any():
+            i = int(np.argmax(bad))
+            at = "" if arr.ndim == 0 else f" at index {i}"
+            raise ValueError(f"eps must be finite and positive; got {float(h[i])!r}{at}.")
+    with np.errstate(over="ignore"):
+        plus, minus = x + h, x - h
+    bad = ~(np.isfinite(plus) & np.isfinite(minus) & (plus > minus))
+    if bad.any():
+        i = int(np.argmax(bad))
+        why = (
+            "overflows float64"
+            if not (np.isfinite(plus[i]) and np.isfinite(minus[i]))
+            else "is lost to rounding (x + h == x - h in float64)"
+        )
+        raise ValueError(
+            f"the step for x[{i}] = {float(x[i])!r} {why}: eps gives h = {float(h[i])!r}; "
+            f"expected a step above about 1.1e-16 * |x[{i}]| for which x +- h stays finite. "
+            f"Leave eps=None for the default step."
+        )
+    return plus, minus
+
+
+def _difference_quotient(high: float, low: float, plus: float, minus: float, i: int) -> float:
+    """``(high - low) / (plus - minus)`` without a spurious overflow; raise if it is not finite.
+
+    ``high`` and ``low`` are the finite values of f at the finite points ``plus > minus``.
+    Either difference can overflow although both operands are finite (values of
+    opposite sign near 1.8e308); halving both operands first is exact (outside the
+    subnormal range) and leaves the quotient unchanged, so it is done only then. What
+    still overflows is a quotient beyond float64: a slope above about 1.8e308.
+    """
+    rise, run = high - low, plus - minus
+    if not (math.isfinite(rise) and math.isfinite(run)):
+        rise, run = 0.5 * high - 0.5 * low, 0.5 * plus - 0.5 * minus
+    slope = rise / run  # Python floats: an overflow gives inf, not an exception
+    if not math.isfinite(slope):
+        raise ValueError(
+            f"the central difference for x[{i}] overflows float64: "
+            f"(f(x + h) - f(x - h)) / (2h) with f values {high!r} and {low!r} and "
+            f"h = {0.5 * plus - 0.5 * minus!r}; expected a quotient below about 1.8e308. "
+            f"f is steeper than float64 can hold here (a jump, or a step far too small): "
+            f"rescale f or use a larger eps."
+        )
+    return slope
 
 
 def numerical_gradient(
@@ -215,7 +284,8 @@ def numerical_gradient(
     ValueError
         If `x` is not 1-D, is empty or holds NaN/inf; if a step is not finite and
         positive, is lost to rounding or overflows; if `f` returns a non-scalar or a
-        non-finite value.
+        non-finite value; or if a difference quotient overflows float64 (a slope
+        beyond about 1.8e308: f jumps, or the step is far too small).
     TypeError
         If `f` is not callable, or `x`, `eps` or a value of `f` is not real.
 
@@ -230,7 +300,10 @@ def numerical_gradient(
     .. math:: g_i = \frac{f(x + h_i e_i) - f(x - h_i e_i)}{(x_i + h_i) - (x_i - h_i)},
 
     with the denominator the step actually taken in floating point, not
-    :math:`2 h_i`. **Accuracy.** For :math:`f` three times continuously
+    :math:`2 h_i`. Where the numerator or the denominator alone would overflow
+    (values of `f` of opposite sign near 1.8e308), both are halved first, which
+    changes no digit of the quotient; a quotient that itself exceeds float64 is an
+    error, never ``inf``. **Accuracy.** For :math:`f` three times continuously
     differentiable, the truncation error is :math:`h_i^2 \lvert\partial_i^3 f\rvert / 6`,
     that is :math:`O(h^2)` (second order); it is zero when :math:`f` is a polynomial of
     degree at most 2 in :math:`x_i`, as the MSE is. Rounding in the two values of
@@ -253,7 +326,7 @@ def numerical_gradient(
     """
     check_user_function(f, "f", "taking a 1-D float64 array and returning a real number")
     point = check_vector(x, "x")
-    plus, minus = check_step(eps, point)
+    plus, minus = _check_step(eps, point)
     grad = np.empty(point.shape)
     for i in range(point.size):
         values = []
@@ -261,5 +334,5 @@ def numerical_gradient(
             trial = point.copy()
             trial[i] = shifted
             values.append(check_scalar_result(f(trial), "f"))
-        grad[i] = (values[0] - values[1]) / (plus[i] - minus[i])
+        grad[i] = _difference_quotient(*values, float(plus[i]), float(minus[i]), i)
     return grad

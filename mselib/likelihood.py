@@ -12,13 +12,14 @@ For observations :math:`y_i = \hat y_i + \varepsilon_i` with independent noise,
 
 The sums of squared and absolute errors are those of :func:`mselib.mse` and
 :func:`mselib.mae` (times ``n``), so they are accumulated in float64 whatever the input
-dtype. Inputs are checked in :mod:`mselib._validation`.
+dtype. Inputs are checked with the generic checks of :mod:`mselib._validation`; the one
+check that belongs to likelihoods alone (one output) lives here.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -26,8 +27,7 @@ from numpy.typing import ArrayLike
 from mselib._validation import (
     check_finite_output,
     check_finite_value,
-    check_one_output,
-    check_positive_real,
+    check_scalar,
     check_targets,
 )
 from mselib.linear import _check_problem, _least_squares
@@ -37,6 +37,25 @@ __all__ = ["GaussianMLE", "gaussian_log_likelihood", "gaussian_mle", "laplace_lo
 
 _LOG_2PI = math.log(2 * math.pi)
 _LOG_2 = math.log(2.0)
+
+
+def _check_one_output(y_true: np.ndarray, function: str) -> None:
+    """Refuse targets with several outputs: ``y_true`` as returned by ``check_targets``.
+
+    A likelihood with one noise scale is defined for one output; a column ``(n, 1)``
+    has already been flattened to ``(n,)`` and passes.
+    """
+    if y_true.ndim == 2:
+        raise ValueError(
+            f"{function} takes one output: y_true and y_pred of shape (n_samples,) or "
+            f"(n_samples, 1); got shape {y_true.shape} ({y_true.shape[1]} outputs). "
+            f"Call it once per output column."
+        )
+
+
+def _check_scale(value: Any, name: str, meaning: str) -> float:
+    """The noise scale of a likelihood: a finite real number > 0."""
+    return check_scalar(value, name, low=0.0, closed="neither", meaning=meaning)
 
 
 class GaussianMLE(NamedTuple):
@@ -55,7 +74,7 @@ class GaussianMLE(NamedTuple):
     sigma2: float
 
 
-def gaussian_log_likelihood(y_true: ArrayLike, y_pred: ArrayLike, sigma2: float) -> float:
+def gaussian_log_likelihood(y_true: ArrayLike, y_pred: ArrayLike, *, sigma2: float) -> float:
     r"""Log-likelihood of ``y_true`` under independent Gaussian noise around ``y_pred``.
 
     Parameters
@@ -67,7 +86,7 @@ def gaussian_log_likelihood(y_true: ArrayLike, y_pred: ArrayLike, sigma2: float)
         with a vector ``(n,)``; nothing else is broadcast.
     sigma2 : float
         The noise variance :math:`\sigma^2`: a finite real number > 0 (a variance, not a
-        standard deviation).
+        standard deviation). Keyword-only.
 
     Returns
     -------
@@ -102,21 +121,21 @@ def gaussian_log_likelihood(y_true: ArrayLike, y_pred: ArrayLike, sigma2: float)
     >>> import math
     >>> import mselib as ml
     >>> y, y_hat = [3, -0.5, 2, 7], [2.5, 0.0, 2, 8]  # SSE = 1.5, MSE = 0.375
-    >>> ll = ml.gaussian_log_likelihood(y, y_hat, 0.375)
+    >>> ll = ml.gaussian_log_likelihood(y, y_hat, sigma2=0.375)
     >>> round(ll, 10)
     -3.7140956268
     >>> math.isclose(ll, -2 * math.log(2 * math.pi * 0.375) - 2, rel_tol=1e-15)
     True
-    >>> ml.gaussian_log_likelihood(y, y_hat, 0.375) > ml.gaussian_log_likelihood(y, y_hat, 1.0)
+    >>> ll > ml.gaussian_log_likelihood(y, y_hat, sigma2=1.0)
     True
-    >>> ml.gaussian_log_likelihood(y, y_hat, 0.0)
+    >>> ml.gaussian_log_likelihood(y, y_hat, sigma2=0.0)
     Traceback (most recent call last):
     ...
-    ValueError: sigma2 must be a finite number > 0; got 0.0.
+    ValueError: sigma2 must be a finite number > 0 (the noise variance); got 0.0.
     """
     t, p = check_targets(y_true, y_pred)
-    check_one_output(t, "gaussian_log_likelihood")
-    s2 = check_positive_real(sigma2, "sigma2")
+    _check_one_output(t, "gaussian_log_likelihood")
+    s2 = _check_scale(sigma2, "sigma2", "the noise variance")
     n = t.shape[0]
     with np.errstate(over="ignore"):
         value = -0.5 * n * (_LOG_2PI + math.log(s2) + mse(t, p) / s2)
@@ -127,7 +146,7 @@ def gaussian_log_likelihood(y_true: ArrayLike, y_pred: ArrayLike, sigma2: float)
     )
 
 
-def laplace_log_likelihood(y_true: ArrayLike, y_pred: ArrayLike, b: float) -> float:
+def laplace_log_likelihood(y_true: ArrayLike, y_pred: ArrayLike, *, b: float) -> float:
     r"""Log-likelihood of ``y_true`` under independent Laplace noise around ``y_pred``.
 
     Parameters
@@ -140,6 +159,7 @@ def laplace_log_likelihood(y_true: ArrayLike, y_pred: ArrayLike, b: float) -> fl
     b : float
         The Laplace scale :math:`b`: a finite real number > 0. The density is
         :math:`\exp(-\lvert e\rvert / b) / (2b)`, with variance :math:`2b^2`.
+        Keyword-only.
 
     Returns
     -------
@@ -170,15 +190,15 @@ def laplace_log_likelihood(y_true: ArrayLike, y_pred: ArrayLike, b: float) -> fl
     >>> import math
     >>> import mselib as ml
     >>> y, y_hat = [3, -0.5, 2, 7], [2.5, 0.0, 2, 8]  # SAE = 2, MAE = 0.5
-    >>> ll = ml.laplace_log_likelihood(y, y_hat, 0.5)
+    >>> ll = ml.laplace_log_likelihood(y, y_hat, b=0.5)
     >>> math.isclose(ll, -4 * math.log(1.0) - 4, abs_tol=1e-15)  # -n log(2b) - SAE / b
     True
     >>> ml.laplace_log_likelihood(y, y_hat, b=2)
     -6.545177444479562
     """
     t, p = check_targets(y_true, y_pred)
-    check_one_output(t, "laplace_log_likelihood")
-    scale = check_positive_real(b, "b")
+    _check_one_output(t, "laplace_log_likelihood")
+    scale = _check_scale(b, "b", "the Laplace scale")
     n = t.shape[0]
     with np.errstate(over="ignore"):
         value = -n * (_LOG_2 + math.log(scale) + mae(t, p) / scale)

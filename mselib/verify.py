@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mselib._validation import check_flag, check_scalar
+
 if TYPE_CHECKING:
     import sympy as sp
 
@@ -139,6 +141,9 @@ def assert_close(
         absolute and relative differences and where they occur.
     ValueError
         If the shapes differ, or a tolerance is negative or not finite.
+    TypeError
+        If a tolerance is not a real number, `equal_nan` is not a bool, or `actual`
+        or `expected` is not real.
 
     Examples
     --------
@@ -159,12 +164,9 @@ def assert_close(
       largest absolute difference 0.1 at index (1,): actual 2, expected 2.1
       largest relative difference 0.0476
     """
-    for name, tol in (("rtol", rtol), ("atol", atol)):
-        is_real = isinstance(tol, (int, float, np.integer, np.floating)) and not isinstance(
-            tol, bool
-        )
-        if not (is_real and np.isfinite(tol) and tol >= 0):
-            raise ValueError(f"{label}: {name} must be a finite non-negative number, got {tol!r}")
+    rtol = check_scalar(rtol, "rtol", low=0.0, meaning="a relative tolerance")
+    atol = check_scalar(atol, "atol", low=0.0, meaning="an absolute tolerance")
+    equal_nan = check_flag(equal_nan, "equal_nan")
     arrays = []
     for name, value in (("actual", actual), ("expected", expected)):
         arr = np.asarray(value)

@@ -21,6 +21,7 @@ SIGMA = 0.5
 X_TRAIN = np.linspace(-1.0, 2.0, 12)
 X_TEST = np.array([-0.5, 0.3, 1.1, 1.9])
 Z = 4.0  # standard errors allowed between an estimate and its closed form
+STRICT = {"over": "raise", "invalid": "raise", "divide": "raise"}  # no unguarded overflow
 
 
 def truth(x):
@@ -231,9 +232,9 @@ def test_polynomial_fit_predict_errors():
         polynomial_fit_predict(1)(np.arange(3.0), np.ones(3), np.zeros(1))
     with pytest.raises(ValueError, match="y_train contains NaN"):
         polynomial_fit_predict(1)(np.arange(3.0), np.array([[1.0, np.nan, 2.0]]), np.zeros(1))
-    with pytest.raises(ValueError, match="degree must be an integer >= 0; got -1"):
+    with pytest.raises(ValueError, match=r"^degree must be an integer >= 0; got -1\.$"):
         polynomial_fit_predict(-1)
-    with pytest.raises(TypeError, match="degree must be an integer"):
+    with pytest.raises(TypeError, match=r"^degree must be an integer >= 0; got float 2.0\.$"):
         polynomial_fit_predict(2.0)
     with pytest.raises(ValueError, match="low < high"):
         polynomial_fit_predict(1, domain=(1.0, 1.0))
@@ -259,14 +260,18 @@ def call(**changes):
         ({"rng": 42}, TypeError, r"rng must be a numpy.random.Generator.*default_rng\(42\)"),
         ({"rng": None}, TypeError, r"default_rng\(None\)"),
         ({"rng": np.random.RandomState(0)}, TypeError, "Legacy RandomState"),
-        ({"n_datasets": 1}, ValueError, "n_datasets must be an integer >= 2; got 1"),
+        ({"n_datasets": 1}, ValueError, r"^n_datasets must be an integer >= 2; got 1\.$"),
         ({"n_datasets": 0}, ValueError, "n_datasets must be an integer >= 2; got 0"),
         ({"n_datasets": 100.0}, TypeError, "n_datasets must be an integer >= 2; got float"),
         ({"n_datasets": True}, TypeError, "got bool"),
-        ({"noise_sd": -0.1}, ValueError, "noise_sd must be a finite number >= 0; got -0.1"),
+        (
+            {"noise_sd": -0.1},
+            ValueError,
+            r"^noise_sd must be a finite number >= 0 \(a standard deviation\); got -0.1\.$",
+        ),
         ({"noise_sd": math.inf}, ValueError, "noise_sd must be a finite number"),
         ({"noise_sd": math.nan}, ValueError, "noise_sd must be a finite number"),
-        ({"noise_sd": "0.5"}, TypeError, "noise_sd must be a real number"),
+        ({"noise_sd": "0.5"}, TypeError, r"noise_sd must be a real number >= 0 .*got str '0.5'"),
         ({"noise": "cauchy"}, ValueError, "noise must be one of 'normal', 'uniform', 'laplace'"),
         ({"x_train": X_TRAIN[:, None]}, ValueError, r"x_train must be 1-D .* shape \(12, 1\)"),
         ({"x_test": 0.5}, ValueError, r"x_test must be 1-D .*Wrap a single value"),
@@ -301,3 +306,174 @@ def call(**changes):
 def test_bad_inputs(changes, error, message):
     with pytest.raises(error, match=message):
         call(**changes)
+
+
+# ------------------------------------------------------------------ the result and the API
+def test_result_is_a_named_tuple_with_its_properties():
+    result = call(n_datasets=20)
+    assert isinstance(result, BiasVariance) and isinstance(result, tuple)
+    assert result._fields[:5] == ("bias_sq", "variance", "noise", "total", "cross")
+    assert len(result) == 12 and result[0] == result.bias_sq
+    assert result.sum_of_components == result.bias_sq + result.variance + result.noise
+    assert result.sum_of_components_se == math.hypot(
+        result.bias_sq_se + result.variance_se, result.noise_se
+    )
+    assert str(result).startswith("20 training sets, 4 test point(s)")
+    assert repr(result).startswith("BiasVariance(bias_sq=")
+    with pytest.raises(AttributeError):
+        result.bias_sq = 0.0  # immutable
+    assert "standard error" in BiasVariance.__doc__
+
+
+def test_domain_is_keyword_only_and_the_routine_has_a_readable_repr():
+    with pytest.raises(TypeError, match="positional argument"):
+        polynomial_fit_predict(1, (0.0, 1.0))
+    assert repr(polynomial_fit_predict(3)) == "polynomial_fit_predict(3)"
+    assert repr(polynomial_fit_predict(1, domain=(0, 2))) == (
+        "polynomial_fit_predict(1, domain=(0.0, 2.0))"
+    )
+
+
+def test_polynomial_routine_is_not_validated_twice_inside_bias_variance(monkeypatch):
+    # bias_variance has checked x_train, x_test and made y_train itself: the routine
+    # of polynomial_fit_predict is run on them without its own checks.
+    import mselib.decomposition as dec
+
+    calls = []
+    original = dec.check_vector
+
+    def counting(value, name, *args, **kwargs):
+        calls.append(name)
+        return original(value, name, *args, **kwargs)
+
+    monkeypatch.setattr(dec, "check_vector", counting)
+    monkeypatch.setattr(dec, "_check_finite_rows", lambda *a, **k: pytest.fail("checked twice"))
+    fast = bias_variance(polynomial_fit_predict(2), truth, X_TRAIN, X_TEST, noise_sd=SIGMA,
+                         n_datasets=30, rng=np.random.default_rng(9))
+    assert calls == ["x_train", "x_test"]
+    # a plain function wrapping the same routine is checked as any user function: same result
+    monkeypatch.undo()
+    fit = polynomial_fit_predict(2)
+    slow = bias_variance(lambda xs, ys, xt: fit(xs, ys, xt), truth, X_TRAIN, X_TEST,
+                         noise_sd=SIGMA, n_datasets=30, rng=np.random.default_rng(9))
+    assert slow == fast
+
+
+# ------------------------------------------------------------ hostile inputs: range of float64
+@pytest.mark.parametrize("scale", [2.0**-500, 1e-150, 1e100, 1e150, 1e152])
+def test_estimates_scale_exactly_with_the_data(scale):
+    """Scaling f and noise_sd by s scales every estimate by s^2: no overflow, no underflow."""
+    base = call(n_datasets=200)
+    scaled = call(f=lambda x: scale * truth(x), noise_sd=scale * SIGMA, n_datasets=200)
+    for name in BiasVariance._fields[:10]:
+        value = getattr(scaled, name)
+        assert math.isfinite(value), name
+        assert value == pytest.approx(getattr(base, name) * scale**2, rel=1e-12), name
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (  # the variance of predictions near 1e200 is near 1e400 (and enters bias^2)
+            {"fit_predict": lambda xs, ys, xt: np.outer(np.arange(10.0) - 4.5, np.ones(4)) * 1e200},
+            r"(squared bias|variance of the predictions) overflows float64 \(about 1e4\d\d\)",
+        ),
+        (  # constant predictions: no variance, but the squared bias is near 1.8e600
+            {"fit_predict": lambda xs, ys, xt: np.full((10, 4), 2.0**997)},
+            r"the squared bias overflows float64.*below about 1e154",
+        ),
+        ({"noise_sd": 1e200}, r"overflows float64 \(about 1e\d{3}\)"),
+        (
+            {"noise_sd": 1e308},
+            r"training targets f\(x_train\) \+ noise overflow float64 .*noise_sd = 1e\+308",
+        ),
+        (
+            {"f": lambda x: np.full(x.shape, 1.7e308), "noise_sd": 1e307},
+            r"training targets .* overflow float64.*largest \|f\(x_train\)\| is 1.7e\+308",
+        ),
+    ],
+)
+def test_overflowing_estimates_are_reported_not_returned(changes, message):
+    with np.errstate(**STRICT), pytest.raises(ValueError, match=message):
+        call(**changes)
+
+
+def test_huge_but_representable_predictions_give_finite_standard_errors():
+    # Predictions near 1e150: squares near 1e300 are fine, fourth powers (behind the
+    # standard error of bias^2) are not, unless computed on scaled values. Scaling the
+    # predictions and f by 2**500 scales every estimate by exactly 2**1000.
+    table = 1 + np.random.default_rng(3).normal(size=(40, 4))
+
+    with np.errstate(**STRICT):
+        result = call(fit_predict=lambda xs, ys, xt: table * 2.0**500,
+                      f=lambda x: truth(x) * 2.0**500, n_datasets=40, noise_sd=0.0)
+    reference = call(fit_predict=lambda xs, ys, xt: table, n_datasets=40, noise_sd=0.0)
+    assert all(math.isfinite(v) for v in result)
+    assert result.bias_sq_se > 0 and result.variance_se > 0
+    for name in BiasVariance._fields[:10]:
+        assert getattr(result, name) == getattr(reference, name) * 2.0**1000, name
+
+
+def test_tiny_predictions_keep_their_standard_errors():
+    # Near 1e-100 every square is near 1e-200 and every fourth power underflows to 0
+    # without scaling; the standard error of bias^2 would then come out as 0.
+    rng = np.random.default_rng(4)
+    table = 1e-100 * (1 + rng.normal(size=(40, 4)))
+    result = call(fit_predict=lambda xs, ys, xt: table, f=lambda x: np.zeros(x.shape),
+                  n_datasets=40)
+    reference = call(fit_predict=lambda xs, ys, xt: table * 1e100, f=lambda x: np.zeros(x.shape),
+                     n_datasets=40)
+    assert result.bias_sq_se == pytest.approx(reference.bias_sq_se * 1e-200, rel=1e-12)
+    assert result.variance_se == pytest.approx(reference.variance_se * 1e-200, rel=1e-12)
+
+
+# ---------------------------------------------------- hostile inputs: polynomial_fit_predict
+LINE_X = np.array([1.0, 2.0, 3.0, 4.0])
+LINE_Y = np.array([[1.0, 2.0, 3.0, 5.0]])
+
+
+@pytest.mark.parametrize("x_scale", [1e-310, 5e-324 * 2**20, 1e-200, 1e200, 4e307])
+def test_polynomial_fit_predict_on_extreme_inputs(x_scale, capfd):
+    # x near 1e-310 used to give 2 / (high - low) = inf, NaNs in the design, "SVD did not
+    # converge" and LAPACK complaints on stderr. Scaling x by a power of two changes nothing.
+    expected = polynomial_fit_predict(2)(LINE_X, LINE_Y, np.array([2.5, 3.5]))
+    with np.errstate(**STRICT):
+        got = polynomial_fit_predict(2)(LINE_X * x_scale, LINE_Y, np.array([2.5, 3.5]) * x_scale)
+    np.testing.assert_allclose(got, expected, rtol=1e-6 if x_scale < 1e-300 else 1e-12)
+    out, err = capfd.readouterr()
+    assert err == "" and out == ""
+
+
+def test_polynomial_fit_predict_on_targets_spanning_the_float64_range(capfd):
+    x = np.array([0.0, 1.0, 2.0])
+    ys = np.array([[1e-300, 1e300, 1e-300], [1e300, 1e300, 1e300], [1e-310, 2e-310, 3e-310],
+                   [1.7e308, -1.7e308, 1.7e308]])
+    with np.errstate(**STRICT):
+        got = polynomial_fit_predict(1)(x, ys, np.array([0.5, 1.0]))
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got[0], [1e300 / 3, 1e300 / 3], rtol=1e-12)
+    np.testing.assert_allclose(got[1], [1e300, 1e300], rtol=1e-12)
+    np.testing.assert_allclose(got[2], [1.5e-310, 2e-310], rtol=1e-6)  # subnormal: few digits
+    np.testing.assert_allclose(got[3], [1.7e308 / 3, 1.7e308 / 3], rtol=1e-12)
+    out, err = capfd.readouterr()
+    assert err == "" and out == ""
+
+
+@pytest.mark.parametrize(
+    ("degree", "x", "y", "x_test", "kwargs", "message"),
+    [
+        (1, [0.0, 1.0, 2.0], [[1.7e308, -1.7e308, 1.7e308]], [1e300], {},
+         r"fitted polynomials overflow float64 at x_test .*x_test spans \[1e\+300"),
+        (3, [0.0, 1.0, 2.0, 3.0], [[1.0, 2.0, 3.0, 4.0]], [1e120], {},
+         r"fitted polynomials overflow float64 at x_test"),
+        (3, [1e300, 2e300, 3e300, 4e300], [[1.0, 2.0, 3.0, 4.0]], [0.5], {"domain": (0.0, 1.0)},
+         r"x_train lies too far outside domain \(0.0, 1.0\): the degree-3 Legendre design "
+         r"overflows float64"),
+    ],
+)
+def test_polynomial_fit_predict_reports_overflow(degree, x, y, x_test, kwargs, message, capfd):
+    routine = polynomial_fit_predict(degree, **kwargs)
+    with np.errstate(**STRICT), pytest.raises(ValueError, match=message):
+        routine(np.array(x), np.array(y), np.array(x_test))
+    out, err = capfd.readouterr()
+    assert err == "" and out == ""

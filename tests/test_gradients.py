@@ -212,9 +212,9 @@ def test_weighted_is_the_gradient_of_the_weighted_mse(data):
 def test_linear_by_hand():
     X = [[1, 1], [1, 2], [1, 3]]
     # residual Xw - y = (0, 0, 1); X^T r = (1, 3); times 2/3
-    got = linear_mse_grad(X, [1, 2, 2], [0, 1])
+    got = linear_mse_grad(X, [1, 2, 2], w=[0, 1])
     np.testing.assert_allclose(got, [2 / 3, 2.0], rtol=EPS)
-    assert linear_mse_grad(X, [1, 2, 3], [0, 1]).tolist() == [0.0, 0.0]
+    assert linear_mse_grad(X, [1, 2, 3], w=[0, 1]).tolist() == [0.0, 0.0]
 
 
 def test_linear_is_the_chain_rule_and_matches_numerical_gradient():
@@ -222,7 +222,7 @@ def test_linear_is_the_chain_rule_and_matches_numerical_gradient():
     X = rng.normal(size=(40, 3))
     y = rng.normal(size=40)
     w = rng.normal(size=3)
-    g = linear_mse_grad(X, y, w)
+    g = linear_mse_grad(X, y, w=w)
     np.testing.assert_allclose(g, X.T @ mse_grad(y, X @ w), rtol=1e-13)
     numeric = numerical_gradient(lambda v: mse(y, X @ v), w)
     np.testing.assert_allclose(numeric, g, rtol=1e-8, atol=1e-10)
@@ -249,7 +249,7 @@ def test_linear_matches_exact_arithmetic(problem):
     # sum_k |X_ik w_k| + |y_i|; X^T r and the factor 2/n add (n + 2) EPS relative.
     scale = np.abs(X).T @ (np.abs(X) @ np.abs(w) + np.abs(y)) * 2 / n
     bound = 2 * (n + p + 3) * EPS * scale
-    assert np.all(np.abs(linear_mse_grad(X, y, w) - exact) <= bound)
+    assert np.all(np.abs(linear_mse_grad(X, y, w=w) - exact) <= bound)
 
 
 @given(linear_problems())
@@ -257,7 +257,7 @@ def test_linear_zero_at_the_least_squares_solution(problem):
     X, _, w = problem
     y = X @ w  # a perfect fit (rounded): the gradient is zero up to rounding of X @ w
     scale = np.abs(X).T @ (np.abs(X) @ np.abs(w)) * 2 / X.shape[0]
-    assert np.all(np.abs(linear_mse_grad(X, y, w)) <= 4 * (X.shape[1] + X.shape[0]) * EPS * scale)
+    assert np.all(np.abs(linear_mse_grad(X, y, w=w)) <= 4 * (X.shape[1] + X.shape[0]) * EPS * scale)
 
 
 # --------------------------------------------------------------------- numerical_gradient
@@ -373,7 +373,7 @@ X3 = [[1.0], [2.0], [3.0]]
 )
 def test_linear_mse_grad_rejects(X, y, w, error, match):
     with pytest.raises(error, match=match):
-        linear_mse_grad(X, y, w)
+        linear_mse_grad(X, y, w=w)
 
 
 def _square(v):
@@ -405,3 +405,45 @@ def _square(v):
 def test_numerical_gradient_rejects(f, x, kwargs, error, match):
     with pytest.raises(error, match=match):
         numerical_gradient(f, x, **kwargs)
+
+
+def test_linear_mse_grad_takes_w_by_keyword_only():
+    with pytest.raises(TypeError, match="positional argument"):
+        linear_mse_grad(X3, [1, 2, 3], [1])
+
+
+# -------------------------------------------------------- numerical_gradient at the float64 edge
+def test_numerical_gradient_values_near_the_largest_float_do_not_overflow():
+    # f(x + h) - f(x - h) = 2.6e308 overflows, though both values and the slope are finite:
+    # the difference is taken on halved values, which changes no digit of the quotient.
+    big = 1.3e308
+
+    def f(v):
+        return big * math.tanh(v[0])
+
+    got = numerical_gradient(f, [0.0], eps=1.0)
+    assert np.isfinite(got).all()
+    assert got[0] == pytest.approx(big * math.tanh(1.0), rel=1e-15)
+    # the same quotient as the plain formula wherever that one does not overflow
+    small = numerical_gradient(lambda v: 1e300 * math.tanh(v[0]), [0.0], eps=1.0)
+    assert small[0] == (1e300 * math.tanh(1.0) - 1e300 * math.tanh(-1.0)) / 2.0
+
+
+def test_numerical_gradient_huge_step_does_not_overflow():
+    # x +- h = +-1.7e308 are finite but their difference is not.
+    assert numerical_gradient(lambda v: v[0], [0.0], eps=1.7e308).tolist() == [1.0]
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "eps"),
+    [
+        (lambda v: 1e10 * np.sign(v[0]), [0.0], 1e-300),  # a jump and a tiny step
+        (lambda v: 1.7e308 * np.sign(v[0]), [0.0], 0.25),  # a slope beyond float64
+        (lambda v: 1e300 * np.sign(v[0]), [0.0], 1e-10),
+    ],
+)
+def test_numerical_gradient_reports_a_quotient_beyond_float64(f, x, eps):
+    with np.errstate(all="raise"), pytest.raises(
+        ValueError, match=r"central difference for x\[0\] overflows float64.*h = .*larger eps"
+    ):
+        numerical_gradient(f, x, eps=eps)

@@ -58,7 +58,8 @@ def test_gaussian_classic_example_exact_form():
     # SSE = 3/2, n = 4: log L = -2 log(2 pi s2) - 3 / (4 s2)
     for s2 in (0.375, 1.0, 2.5):
         expected = -2 * math.log(2 * math.pi * s2) - 0.75 / s2
-        assert math.isclose(ml.gaussian_log_likelihood(Y_TRUE, Y_PRED, s2), expected, rel_tol=1e-15)
+        got = ml.gaussian_log_likelihood(Y_TRUE, Y_PRED, sigma2=s2)
+        assert math.isclose(got, expected, rel_tol=1e-15)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -68,14 +69,14 @@ def test_gaussian_matches_scipy_norm_logpdf(seed):
     y, mu = rng.normal(size=n) * 10, rng.normal(size=n) * 10
     s2 = float(rng.uniform(0.01, 50))
     oracle = math.fsum(stats.norm.logpdf(y, loc=mu, scale=math.sqrt(s2)))
-    got = ml.gaussian_log_likelihood(y, mu, s2)
+    got = ml.gaussian_log_likelihood(y, mu, sigma2=s2)
     assert math.isclose(got, oracle, rel_tol=1e-12)
 
 
 def test_gaussian_accepts_columns_integers_float32_and_numpy_scalars():
-    ref = ml.gaussian_log_likelihood([1.0, 2.0, 4.0], [1.0, 3.0, 3.0], 2.0)
-    assert ml.gaussian_log_likelihood([[1], [2], [4]], [1, 3, 3], np.float32(2.0)) == ref
-    assert ml.gaussian_log_likelihood(np.float32([1, 2, 4]), [[1.0], [3.0], [3.0]], 2) == ref
+    ref = ml.gaussian_log_likelihood([1.0, 2.0, 4.0], [1.0, 3.0, 3.0], sigma2=2.0)
+    assert ml.gaussian_log_likelihood([[1], [2], [4]], [1, 3, 3], sigma2=np.float32(2.0)) == ref
+    assert ml.gaussian_log_likelihood(np.float32([1, 2, 4]), [[1.0], [3.0], [3.0]], sigma2=2) == ref
     assert isinstance(ref, float)
 
 
@@ -85,7 +86,7 @@ def test_gaussian_is_exactly_the_formula_in_the_mse(pair, s2):
     n = len(y)
     sse, _ = exact_sums(y, mu)
     expected = -n / 2 * (math.log(2 * math.pi) + math.log(s2)) - float(sse) / (2 * s2)
-    got = ml.gaussian_log_likelihood(y, mu, s2)
+    got = ml.gaussian_log_likelihood(y, mu, sigma2=s2)
     assert math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12 * (n + float(sse) / s2))
 
 
@@ -94,27 +95,29 @@ def test_gaussian_is_maximised_in_sigma2_at_sse_over_n(pair, s2, factor):
     y, mu = pair
     mse = ml.mse(y, mu)
     assume(mse > 1e-6)
-    best = ml.gaussian_log_likelihood(y, mu, mse)
+    best = ml.gaussian_log_likelihood(y, mu, sigma2=mse)
     # the maximum value is the profile likelihood -n/2 (log(2 pi SSE/n) + 1)
     n = len(y)
     assert math.isclose(
         best, -n / 2 * (math.log(2 * math.pi * mse) + 1), rel_tol=1e-12, abs_tol=1e-9
     )
     for other in (s2, mse * factor, mse / factor):
-        assert ml.gaussian_log_likelihood(y, mu, other) <= best + 1e-9 * (1 + abs(best))
+        assert ml.gaussian_log_likelihood(y, mu, sigma2=other) <= best + 1e-9 * (1 + abs(best))
 
 
 @given(pairs(), SCALE)
 def test_gaussian_is_decreasing_in_the_sse_for_fixed_sigma2(pair, s2):
     y, mu = pair
     worse = mu + np.where(y >= mu, -1.0, 1.0)  # every residual grows by 1 in magnitude
-    assert ml.gaussian_log_likelihood(y, worse, s2) < ml.gaussian_log_likelihood(y, mu, s2)
+    worse_ll = ml.gaussian_log_likelihood(y, worse, sigma2=s2)
+    assert worse_ll < ml.gaussian_log_likelihood(y, mu, sigma2=s2)
 
 
 @given(pairs(), SCALE)
 def test_gaussian_is_symmetric_in_y_true_and_y_pred(pair, s2):
     y, mu = pair
-    assert ml.gaussian_log_likelihood(y, mu, s2) == ml.gaussian_log_likelihood(mu, y, s2)
+    forward = ml.gaussian_log_likelihood(y, mu, sigma2=s2)
+    assert forward == ml.gaussian_log_likelihood(mu, y, sigma2=s2)
 
 
 # ------------------------------------------------------------------- laplace_log_likelihood
@@ -125,7 +128,7 @@ def test_laplace_matches_scipy_laplace_logpdf(seed):
     y, mu = rng.normal(size=n) * 10, rng.normal(size=n) * 10
     b = float(rng.uniform(0.01, 50))
     oracle = math.fsum(stats.laplace.logpdf(y, loc=mu, scale=b))
-    assert math.isclose(ml.laplace_log_likelihood(y, mu, b), oracle, rel_tol=1e-12)
+    assert math.isclose(ml.laplace_log_likelihood(y, mu, b=b), oracle, rel_tol=1e-12)
 
 
 @given(pairs(), SCALE)
@@ -134,7 +137,7 @@ def test_laplace_is_exactly_the_formula_in_the_mae(pair, b):
     n = len(y)
     _, sae = exact_sums(y, mu)
     expected = -n * (math.log(2) + math.log(b)) - float(sae) / b
-    got = ml.laplace_log_likelihood(y, mu, b)
+    got = ml.laplace_log_likelihood(y, mu, b=b)
     assert math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-12 * (n + float(sae) / b))
 
 
@@ -143,18 +146,18 @@ def test_laplace_is_maximised_in_b_at_the_mae(pair, factor):
     y, mu = pair
     mae = ml.mae(y, mu)
     assume(mae > 1e-6)
-    best = ml.laplace_log_likelihood(y, mu, mae)
+    best = ml.laplace_log_likelihood(y, mu, b=mae)
     n = len(y)
     assert math.isclose(best, -n * (math.log(2 * mae) + 1), rel_tol=1e-12, abs_tol=1e-9)
     for other in (mae * factor, mae / factor):
-        assert ml.laplace_log_likelihood(y, mu, other) <= best + 1e-9 * (1 + abs(best))
+        assert ml.laplace_log_likelihood(y, mu, b=other) <= best + 1e-9 * (1 + abs(best))
 
 
 def test_laplace_location_mle_is_the_median():
     rng = np.random.default_rng(7)
     y = rng.laplace(size=31) + 2.0
     res = optimize.minimize_scalar(
-        lambda m: -ml.laplace_log_likelihood(y, np.full(31, m), 1.0),
+        lambda m: -ml.laplace_log_likelihood(y, np.full(31, m), b=1.0),
         bounds=(y.min(), y.max()),
         method="bounded",
         options={"xatol": 1e-10},
@@ -195,7 +198,7 @@ def test_gaussian_mle_is_the_numerical_maximiser(seed):
         theta, log_s2 = params[:p], params[p]
         s2 = math.exp(log_s2)
         r = y - X @ theta
-        value = -ml.gaussian_log_likelihood(y, X @ theta, s2)
+        value = -ml.gaussian_log_likelihood(y, X @ theta, sigma2=s2)
         grad = np.r_[-(X.T @ r) / s2, n / 2 - (r @ r) / (2 * s2)]
         return value, grad
 
@@ -243,25 +246,44 @@ def test_gaussian_mle_exact_fit_gives_zero_variance():
 LL_FUNCS = [ml.gaussian_log_likelihood, ml.laplace_log_likelihood]
 LL_IDS = ["gaussian", "laplace"]
 SCALE_NAME = {ml.gaussian_log_likelihood: "sigma2", ml.laplace_log_likelihood: "b"}
+MEANING = {
+    ml.gaussian_log_likelihood: "the noise variance",
+    ml.laplace_log_likelihood: "the Laplace scale",
+}
+
+
+def call(func, y_true, y_pred, scale):
+    """``func(y_true, y_pred, sigma2=scale)`` or ``(..., b=scale)``: the scale is keyword-only."""
+    return func(y_true, y_pred, **{SCALE_NAME[func]: scale})
 
 
 @pytest.mark.parametrize("func", LL_FUNCS, ids=LL_IDS)
 @pytest.mark.parametrize(
-    ("scale", "error", "match"),
+    ("scale", "error", "got"),
     [
-        (0.0, ValueError, "must be a finite number > 0; got 0.0"),
-        (-1.0, ValueError, "must be a finite number > 0; got -1.0"),
-        (math.nan, ValueError, "must be a finite number > 0; got nan"),
-        (math.inf, ValueError, "must be a finite number > 0; got inf"),
-        (True, TypeError, "must be a real number .* got bool True"),
-        ("1", TypeError, "must be a real number .* got str '1'"),
-        ([1.0], TypeError, r"must be a real number .* got list \[1.0\]"),
-        (None, TypeError, "must be a real number .* got NoneType None"),
+        (0.0, ValueError, "0.0"),
+        (-1.0, ValueError, "-1.0"),
+        (math.nan, ValueError, "nan"),
+        (math.inf, ValueError, "inf"),
+        (True, TypeError, "bool True"),
+        ("1", TypeError, "str '1'"),
+        ([1.0], TypeError, r"list \[1.0\]"),
+        (None, TypeError, "NoneType None"),
     ],
 )
-def test_bad_scale(func, scale, error, match):
-    with pytest.raises(error, match=f"{SCALE_NAME[func]} {match}"):
-        func([1.0, 2.0], [1.0, 2.5], scale)
+def test_bad_scale(func, scale, error, got):
+    # The message names the argument, says what it must be, and repeats what it got.
+    expected = "a finite number" if error is ValueError else "a real number"
+    match = rf"^{SCALE_NAME[func]} must be {expected} > 0 \({MEANING[func]}\); got {got}\.$"
+    with pytest.raises(error, match=match):
+        call(func, [1.0, 2.0], [1.0, 2.5], scale)
+
+
+def test_the_scale_is_keyword_only():
+    with pytest.raises(TypeError, match="positional argument"):
+        ml.gaussian_log_likelihood([1.0, 2.0], [1.0, 2.5], 1.0)
+    with pytest.raises(TypeError, match="positional argument"):
+        ml.laplace_log_likelihood([1.0, 2.0], [1.0, 2.5], 1.0)
 
 
 @pytest.mark.parametrize("func", LL_FUNCS, ids=LL_IDS)
@@ -281,24 +303,24 @@ def test_bad_scale(func, scale, error, match):
 )
 def test_bad_targets(func, y_true, y_pred, error, match):
     with pytest.raises(error, match=match):
-        func(y_true, y_pred, 1.0)
+        call(func, y_true, y_pred, 1.0)
 
 
 @pytest.mark.parametrize("func", LL_FUNCS, ids=LL_IDS)
 def test_several_outputs_message_names_the_function_and_the_shape(func):
     with pytest.raises(ValueError, match=rf"{func.__name__} takes one output.*\(2, 3\).*3 outputs"):
-        func(np.zeros((2, 3)), np.ones((2, 3)), 1.0)
+        call(func, np.zeros((2, 3)), np.ones((2, 3)), 1.0)
 
 
 @pytest.mark.parametrize("func", LL_FUNCS, ids=LL_IDS)
 def test_overflow_is_reported_not_returned(func):
     with pytest.raises(ValueError, match=r"log-likelihood overflows float64.*too small"):
-        func([0.0, 1e150], [0.0, -1e150], 1e-200)
+        call(func, [0.0, 1e150], [0.0, -1e150], 1e-200)
     # a large but representable value is returned
-    assert math.isfinite(func([0.0, 1e100], [0.0, -1e100], 1e-100))
+    assert math.isfinite(call(func, [0.0, 1e100], [0.0, -1e100], 1e-100))
     # residual sums that overflow by themselves are reported by the metric that sums them
     with pytest.raises(ValueError, match=r"overflows float64.*Rescale"):
-        func([1.7e308, 1.7e308], [0.0, 0.0], 1.0)
+        call(func, [1.7e308, 1.7e308], [0.0, 0.0], 1.0)
 
 
 @pytest.mark.parametrize(

@@ -95,8 +95,16 @@ def test_close_infinities(actual, expected, agree):
 
 @pytest.mark.parametrize("bad", ["a", None, True, 1j])
 def test_close_rejects_non_number_tolerance(bad):
-    with pytest.raises(ValueError, match="rtol must be a finite non-negative number"):
+    match = rf"^rtol must be a real number >= 0 \(a relative tolerance\); got {type(bad).__name__} "
+    with pytest.raises(TypeError, match=match):
         assert_close(1.0, 1.0, rtol=bad)
+
+
+@pytest.mark.parametrize("bad", [1, "yes", None])
+def test_close_rejects_non_bool_equal_nan(bad):
+    match = rf"^equal_nan must be True or False; got {type(bad).__name__}"
+    with pytest.raises(TypeError, match=match):
+        assert_close(1.0, 1.0, rtol=0.1, equal_nan=bad)
 
 
 def test_close_refuses_complex():
@@ -106,5 +114,7 @@ def test_close_refuses_complex():
 
 @pytest.mark.parametrize("bad", [-1.0, np.nan, np.inf])
 def test_close_rejects_bad_tolerance(bad):
-    with pytest.raises(ValueError, match="rtol must be"):
+    with pytest.raises(ValueError, match=rf"^rtol must be a finite number >= 0 .*; got {bad!r}\.$"):
         assert_close(1.0, 1.0, rtol=bad)
+    with pytest.raises(ValueError, match=rf"^atol must be a finite number >= 0 .*; got {bad!r}\.$"):
+        assert_close(1.0, 1.0, rtol=0.1, atol=bad)
