@@ -408,7 +408,7 @@ def test_gradient_descent_path_is_exactly_the_public_gradient_step():
     path = ml.gradient_descent(X, y, step=0.05, n_steps=150, w0=np.ones(4))
     w = np.ones(4)
     for k in range(150):
-        w = w - 0.05 * ml.linear_mse_grad(X, y, w)
+        w = w - 0.05 * ml.linear_mse_grad(X, y, w=w)
         np.testing.assert_array_equal(path[k + 1], w)
 
 
