@@ -174,18 +174,22 @@ def linear_mse_grad(X: ArrayLike, y: ArrayLike, *, w: ArrayLike) -> np.ndarray:
     n, p = design.shape
     target = check_vector(y, "y", n, f" (one target per row of X, n_samples = {n})")
     weights = check_vector(w, "w", p, f" (one weight per column of X, n_features = {p})")
-    grad = _linear_grad(design, target, weights)
+    with np.errstate(over="ignore", invalid="ignore"):  # diagnosed just below
+        grad = _linear_grad(design, target, weights)
     check_finite_output(grad, "the gradient 2/n X^T (Xw - y)", X=design, y=target, w=weights)
     return grad
 
 
 def _linear_grad(X: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``2/n X^T (Xw - y)`` on checked float64 arrays; may hold inf/NaN on overflow."""
-    with np.errstate(over="ignore", invalid="ignore"):  # the caller diagnoses overflow
-        residual = X @ w
-        residual -= y
-        grad = X.T @ residual
-        grad *= 2.0 / X.shape[0]
+    """``2/n X^T (Xw - y)`` on checked float64 arrays.
+
+    It may hold inf/NaN on overflow: the caller silences NumPy's warnings (one
+    ``np.errstate`` around a loop of calls, not one per call) and diagnoses it.
+    """
+    residual = X @ w
+    residual -= y
+    grad = X.T @ residual
+    grad *= 2.0 / X.shape[0]
     return grad
 
 
