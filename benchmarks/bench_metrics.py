@@ -7,7 +7,10 @@ Run from the repository root::
 Speed is reported as a ratio to a reference pass, ``np.dot(a, b)``, timed in the
 same process and interleaved with the candidates (round robin), because absolute
 times on shared cores drift. Nothing here asserts; the targets are printed next to
-the measurements. See benchmarks/README.md.
+the measurements (mse <= 1.5x one np.dot pass at n = 1e7, <= 20 us per call at
+n = 1e3). The load average is printed too: on two shared cores another process
+takes the second core that both np.dot and mselib's split block loop count on.
+See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import sklearn
 from sklearn.metrics import mean_squared_error
 
 import mselib
-import mselib.metrics
+from mselib import _accumulate
 
 SIZES = [10**3, 10**5, 10**7]
 DTYPES = [np.float64, np.float32]
@@ -98,7 +101,7 @@ def peak_memory(n: int = 10**7) -> None:
         a = rng.standard_normal(n).astype(dtype)
         b = rng.standard_normal(n).astype(dtype)
         for name, f in list(candidates(a, b).items())[1:]:
-            mselib.metrics._local.__dict__.clear()  # count the reusable buffers too
+            _accumulate._local.__dict__.clear()  # count the reusable buffers too
             tracemalloc.start()
             f()
             _, peak = tracemalloc.get_traced_memory()
@@ -138,6 +141,55 @@ def float32_accuracy(n: int = 10**7) -> None:
         print(f"| {name:<30} | {abs(value - exact) / exact:14.2e} |")
 
 
+def threads_and_conversion(n: int = 10**7) -> None:
+    """The split block loop against one thread, and the cost of the float32 conversion."""
+    rng = np.random.default_rng(SEED + 3)
+    print(f"\n## Two threads, and the float32 block conversion, at n = {n:.0e}\n")
+    print("| dtype   | np.dot  | mse, 2 threads | mse, 1 thread | conversion only |")
+    print("|---------|---------|----------------|---------------|-----------------|")
+    split = _accumulate._SPLIT_ABOVE
+    for dtype in DTYPES:
+        a = rng.standard_normal(n).astype(dtype)
+        b = rng.standard_normal(n).astype(dtype)
+        block = np.empty(_accumulate._BLOCK)
+
+        def serial(a: np.ndarray = a, b: np.ndarray = b) -> object:
+            _accumulate._SPLIT_ABOVE = 2 * n
+            try:
+                return mselib.mse(a, b)
+            finally:
+                _accumulate._SPLIT_ABOVE = split
+
+        def convert(a: np.ndarray = a, b: np.ndarray = b, block: np.ndarray = block) -> None:
+            # what the float32 path adds per block: both inputs cast into a float64 buffer
+            step = block.size
+            for i in range(0, n, step):
+                j = min(i + step, n)
+                np.copyto(block[: j - i], a[i:j])
+                np.copyto(block[: j - i], b[i:j])
+
+        funcs = {
+            "dot": lambda a=a, b=b: np.dot(a, b),
+            "two": lambda a=a, b=b: mselib.mse(a, b),
+            "one": serial,
+            "convert": convert,
+        }
+        times = time_round_robin(funcs, n)
+        med = {name: statistics.median(ts) for name, ts in times.items()}
+        ref = med["dot"]
+        print(
+            f"| {np.dtype(dtype).name:<7} | {fmt_time(ref)} | {med['two'] / ref:8.2f} x     "
+            f"| {med['one'] / ref:7.2f} x     | "
+            + (
+                "(none: float64 is not cast) |"
+                if dtype is np.float64
+                else f"{fmt_time(med['convert'])} (one thread; {med['convert'] / med['one']:.0%} "
+                f"of the one-thread mse) |"
+            )
+        )
+        del a, b
+
+
 def targets(results: dict[tuple[int, str], dict[str, list[float]]]) -> None:
     print("\n## Targets\n")
     for dtype in ("float64", "float32"):
@@ -163,12 +215,15 @@ def main() -> None:
     print(
         f"# mselib benchmark\n\nPython {platform.python_version()}, numpy {np.__version__}, "
         f"scikit-learn {sklearn.__version__}, BLAS {', '.join(blas) or 'unknown'}, "
-        f"{os.cpu_count()} CPUs, {platform.machine()}\n"
+        f"{os.cpu_count()} CPUs, {platform.machine()}, load average "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}\n"
     )
     results = speed_table()
+    threads_and_conversion()
     peak_memory()
     float32_accuracy()
     targets(results)
+    print(f"\nload average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"\n(total {time.perf_counter() - start:.0f} s)")
     sys.stdout.flush()
 

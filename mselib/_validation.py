@@ -1,13 +1,15 @@
-"""Input checks shared by every metric in :mod:`mselib.metrics`.
+"""Generic input checks: arrays, shapes, dtypes, finiteness, weights and scalars.
 
-This is the one place that decides what a valid input is. Every error is a
+This is the one place that decides what a valid input is; it imports no other
+module of mselib. The checks of the metric family's own arguments (``multioutput``
+and the like) live with the engine, in :mod:`mselib._accumulate`. Every error is a
 ``ValueError`` (bad value or shape) or a ``TypeError`` (bad type) whose message
 names the argument, says what was received and what was expected.
 
-Finiteness of ``y_true`` and ``y_pred`` is not scanned up front: the metrics
-accumulate sums of non-negative terms, which are finite exactly when every
-term is, and call :func:`raise_nonfinite` only when a sum is not finite. That
-keeps the common path at one pass over memory.
+Finiteness of ``y_true`` and ``y_pred`` is not scanned up front: callers that
+accumulate sums of terms, which are finite exactly when every term is, call
+:func:`raise_nonfinite` only when a sum is not finite. That keeps the common
+path at one pass over memory.
 """
 
 from __future__ import annotations
@@ -29,23 +31,19 @@ _KIND_NAMES = {
     "m": "timedeltas",
     "V": "structured/void records",
 }
-UNIFORM_STRINGS = ("raw_values", "uniform_average")
-R2_STRINGS = ("raw_values", "uniform_average", "variance_weighted")
 
 
-class Checked(NamedTuple):
-    """Validated arguments of a metric call.
+class Weights(NamedTuple):
+    """Checked weights: float64 values exactly as given, never rescaled.
 
-    ``y_true`` and ``y_pred`` have the same shape: ``(n,)`` for one output
-    (a column ``(n, 1)`` is flattened to this) or ``(n, k)`` with ``k >= 2``.
+    Their sum is ``total * 2**exp``: ``exp`` is 0 unless the plain float64 sum
+    overflows. ``largest`` is the largest weight.
     """
 
-    y_true: np.ndarray
-    y_pred: np.ndarray
-    sample_weight: np.ndarray | None
-    weight_sum: float  # n when unweighted
-    multioutput: str | np.ndarray  # a valid string or float64 weights of shape (k,)
-    n_outputs: int
+    values: np.ndarray
+    total: float
+    exp: int
+    largest: float
 
 
 def _as_real_array(value: Any, name: str) -> np.ndarray:
@@ -154,10 +152,13 @@ def _locate_nonfinite(arr: np.ndarray) -> str | None:
     return f"{label} at index {index} ({count} non-finite value{'s' * (count != 1)})"
 
 
-def _check_weights(
-    value: Any, name: str, length: int, length_name: str
-) -> tuple[np.ndarray, float]:
-    """1-D, length ``length``, finite, non-negative, positive sum; returns (weights, sum)."""
+def _check_weights(value: Any, name: str, length: int, length_name: str) -> Weights:
+    """1-D, length ``length``, finite, non-negative, with a positive sum.
+
+    The weights are returned as float64 (float16 and float32 convert exactly) and are
+    never rescaled: a uniform power-of-two scale would turn a weight that is tiny next to
+    a huge one into 0 or a subnormal. Kernels scale each product instead.
+    """
     w = _as_real_array(value, name)
     if w.ndim != 1 or w.shape[0] != length:
         raise ValueError(
@@ -175,69 +176,12 @@ def _check_weights(
             f"{name} sums to zero (all {length} weights are 0); expected at least one "
             f"positive weight."
         )
-    # Weights are used in float64 (float16 or float32 weights are converted exactly).
     w = w.astype(np.float64, copy=False)
-    if not 2.0**-64 <= high <= 2.0**64:
-        # Only ratios of weights matter. Scaling by a power of two is exact and keeps
-        # weighted sums clear of float64 overflow and of underflow into subnormals.
-        w = np.ldexp(w, -math.frexp(high)[1])
-    return w, float(np.sum(w, dtype=np.float64))
-
-
-def check_multioutput(
-    multioutput: Any, n_outputs: int, allowed: tuple[str, ...] = UNIFORM_STRINGS
-) -> str | np.ndarray:
-    """Return a valid multioutput string, or float64 output weights of shape ``(n_outputs,)``."""
-    if isinstance(multioutput, str):
-        if multioutput not in allowed:
-            extra = ""
-            if multioutput == "variance_weighted":
-                extra = " ('variance_weighted' is only defined for r2)"
-            raise ValueError(
-                f"multioutput must be one of {', '.join(map(repr, allowed))} or an array-like "
-                f"of {n_outputs} non-negative output weights; got {multioutput!r}{extra}."
-            )
-        return multioutput
-    if n_outputs == 1:
-        raise ValueError(
-            "multioutput as output weights needs several outputs; y_true has one output, "
-            f"so got weights {np.asarray(multioutput).tolist()!r} for nothing to weigh. "
-            "Expected 'raw_values' or 'uniform_average' (as scikit-learn, which accepts "
-            "custom weights only in multi-output cases)."
-        )
-    weights, _ = _check_weights(multioutput, "multioutput", n_outputs, f"output (k = {n_outputs})")
-    return weights.astype(np.float64)
-
-
-def check_args(
-    y_true: Any,
-    y_pred: Any,
-    sample_weight: Any,
-    multioutput: Any,
-    allowed: tuple[str, ...] = UNIFORM_STRINGS,
-) -> Checked:
-    """Check every argument a metric shares and return them normalised."""
-    t, p = check_targets(y_true, y_pred)
-    n = t.shape[0]
-    k = t.shape[1] if t.ndim == 2 else 1
-    if sample_weight is None:
-        w, total = None, float(n)
-    else:
-        w, total = _check_weights(sample_weight, "sample_weight", n, f"sample (n = {n})")
-    return Checked(t, p, w, total, check_multioutput(multioutput, k, allowed), k)
-
-
-def check_alpha(alpha: Any) -> float:
-    """The quantile level of the pinball loss: a real number in [0, 1]."""
-    if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, numbers.Real):
-        raise TypeError(
-            f"alpha must be a real number in [0, 1] (a quantile level); "
-            f"got {type(alpha).__name__} {alpha!r}."
-        )
-    value = _to_float(alpha, "alpha", "a quantile level in [0, 1]")
-    if not 0 <= value <= 1:  # NaN fails both comparisons
-        raise ValueError(f"alpha must be a quantile level in [0, 1]; got {alpha!r}.")
-    return value
+    total, exp = float(np.sum(w)), 0
+    if not math.isfinite(total):  # huge weights: the sum is kept as total * 2**64
+        exp = 64
+        total = float(np.sum(np.ldexp(w, -exp)))
+    return Weights(w, total, exp, high)
 
 
 def raise_nonfinite(
@@ -263,46 +207,6 @@ def raise_nonfinite(
         f"{'this sum' if subject is None else 'it'} stays "
         f"below {np.finfo(np.float64).max:.3g}. Rescale them (divide by a common factor)."
     )
-
-
-def check_variance(
-    spread: np.ndarray, total_squares: np.ndarray, first_values: np.ndarray, metric: str,
-    weighted: bool, hint: str = "",
-) -> None:
-    """Raise ``ValueError`` if an output of ``y_true`` has zero (weighted) variance.
-
-    ``spread`` holds the weighted sums of absolute deviations from the first
-    positively weighted value, zero exactly when the output is constant;
-    ``total_squares`` the weighted sums of squared deviations from the mean.
-    """
-    bad = np.flatnonzero((spread == 0) | (total_squares == 0))
-    if bad.size == 0:
-        return
-    j = int(bad[0])
-    which = "y_true" if first_values.size == 1 else f"output {j} of y_true"
-    if spread[j] == 0:
-        samples = "every sample with positive weight" if weighted else "every sample"
-        reason = f"is constant ({samples} equals {first_values.flat[j]}), so its variance is zero"
-    else:
-        reason = "varies so little that its variance underflows float64 to zero"
-    raise ValueError(
-        f"{which} {reason}, and {metric}, which divides by Var(y_true), is undefined; "
-        f"expected y_true with at least two distinct values in each output.{hint}"
-    )
-
-
-def check_finite_result(values: np.ndarray | float, metric: str) -> None:
-    """Raise ``ValueError`` if a metric overflowed float64 although every sum was finite.
-
-    This happens only at the edge of the float64 range: averaging per-output values
-    near 1.8e308, or nmse/r2 when Var(y_true) is tiny next to the squared errors.
-    """
-    if not np.isfinite(values).all():
-        raise ValueError(
-            f"{metric} overflows float64: y_true and y_pred are finite, but the value "
-            f"exceeds {np.finfo(np.float64).max:.3g} (for nmse and r2: the squared errors "
-            f"dwarf the variance of y_true); expected inputs rescaled to a moderate range."
-        )
 
 
 # ----------------------------------------------------------------------------------
@@ -598,14 +502,14 @@ def check_real_array(value: Any, name: str) -> np.ndarray:
     return arr
 
 
-def check_sample_weight(value: Any, n: int) -> tuple[np.ndarray | None, float]:
-    """Optional weights for ``n`` samples: ``(None, n)``, or the checked weights and their sum.
+def check_sample_weight(value: Any, n: int) -> Weights | None:
+    """Optional weights for ``n`` samples: None, or the checked :class:`Weights`.
 
     The rules are those of the metrics: 1-D of length ``n``, finite, non-negative, with
-    a positive sum (rescaled by a power of two when extreme, which changes no ratio).
+    a positive sum. The weights are not rescaled (see :func:`_check_weights`).
     """
     if value is None:
-        return None, float(n)
+        return None
     return _check_weights(value, "sample_weight", n, f"sample (n = {n})")
 
 

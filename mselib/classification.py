@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mselib._accumulate import _weighted_mean, _weighted_share
 from mselib._validation import (
     _as_real_array,
     _describe_ndim,
@@ -135,16 +136,15 @@ def _binary_args(
     n = z.shape[0]
     y = check_vector(y_true, "y_true", n, f" (one label per logit, n_samples = {n})")
     _check_unit_interval(y, "y_true", "labels (0 or 1) or target probabilities")
-    w, total = check_sample_weight(sample_weight, n)
-    return y, z, w, total
+    weights = check_sample_weight(sample_weight, n)
+    return y, z, (None if weights is None else weights.values), float(n)
 
 
 def _mean(values: np.ndarray, w: np.ndarray | None, total: float) -> np.ndarray:
-    """The (weighted) mean over axis 0 of a (n,) or (n, k) array, weights summing to ``total``."""
+    """The (weighted) mean over axis 0 of a (n,) or (n, k) array (``total``: n, unweighted)."""
     if w is None:
         return np.sum(values / total, axis=0)  # dividing first: a mean cannot overflow
-    factor = w / total
-    return np.sum(values * (factor[:, None] if values.ndim == 2 else factor), axis=0)
+    return _weighted_mean(values, w)  # each w_i v_i scaled by powers of two: no underflow
 
 
 def sigmoid(z: ArrayLike) -> float | np.ndarray:
@@ -373,7 +373,7 @@ def binary_cross_entropy_grad(
     if w is None:
         grad /= total
     else:
-        grad *= w / total
+        grad = _weighted_share(grad, w)  # w_i / W times each, without underflow
     return grad
 
 
@@ -383,8 +383,8 @@ def _softmax_args(
     z = _check_logit_matrix(logits, "logits")
     n, k = z.shape
     labels = _check_class_labels(y_true, "y_true", n, k)
-    w, total = check_sample_weight(sample_weight, n)
-    return labels, z, w, total
+    weights = check_sample_weight(sample_weight, n)
+    return labels, z, (None if weights is None else weights.values), float(n)
 
 
 def _shifted(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -515,6 +515,8 @@ def softmax_cross_entropy_grad(
     rows = np.arange(z.shape[0])
     grad[rows, labels] = 0.0
     grad[rows, labels] = -grad.sum(axis=1)
-    factor = (1.0 / total) if w is None else (w / total)[:, None]
-    grad *= factor
+    if w is None:
+        grad *= 1.0 / total
+    else:
+        grad = _weighted_share(grad, w)  # w_i / W times each row, without underflow
     return grad

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mselib._accumulate import _weight_split, _weighted_share, check_args
 from mselib._validation import (
     _as_real_array,
-    check_args,
     check_design,
     check_finite_output,
     check_scalar_result,
@@ -104,9 +104,8 @@ def mse_grad(
         grad = np.subtract(c.y_pred, c.y_true, dtype=np.float64)
         if c.sample_weight is None:
             grad *= scale
-        else:
-            factor = c.sample_weight * scale  # w_i / W * 2 / k, at most 2: cannot overflow
-            grad *= factor[:, None] if grad.ndim == 2 else factor
+        else:  # (2 / k) w_i / W times each error, scaled by powers of two: no underflow
+            grad = _weighted_share(grad, c.sample_weight, 2.0 / c.n_outputs, _weight_split(c))
     check_finite_output(
         grad,
         "the gradient of the MSE",

@@ -24,6 +24,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
+from mselib._accumulate import _sums
 from mselib._validation import (
     check_finite_output,
     check_finite_value,
@@ -31,7 +32,6 @@ from mselib._validation import (
     check_targets,
 )
 from mselib.linear import _check_problem, _least_squares
-from mselib.metrics import _sums, mae, mse
 
 __all__ = ["GaussianMLE", "gaussian_log_likelihood", "gaussian_mle", "laplace_log_likelihood"]
 
@@ -138,7 +138,7 @@ def gaussian_log_likelihood(y_true: ArrayLike, y_pred: ArrayLike, *, sigma2: flo
     s2 = _check_scale(sigma2, "sigma2", "the noise variance")
     n = t.shape[0]
     with np.errstate(over="ignore"):
-        value = -0.5 * n * (_LOG_2PI + math.log(s2) + mse(t, p) / s2)
+        value = -0.5 * n * (_LOG_2PI + math.log(s2) + float(_sums("sq", t, p)[0]) / n / s2)
     return check_finite_value(
         value,
         "the Gaussian log-likelihood",
@@ -201,7 +201,7 @@ def laplace_log_likelihood(y_true: ArrayLike, y_pred: ArrayLike, *, b: float) ->
     scale = _check_scale(b, "b", "the Laplace scale")
     n = t.shape[0]
     with np.errstate(over="ignore"):
-        value = -n * (_LOG_2 + math.log(scale) + mae(t, p) / scale)
+        value = -n * (_LOG_2 + math.log(scale) + float(_sums("abs", t, p)[0]) / n / scale)
     return check_finite_value(
         value,
         "the Laplace log-likelihood",

@@ -2,317 +2,37 @@
 
 Every metric takes ``(y_true, y_pred, *, sample_weight=None,
 multioutput="uniform_average")`` and returns the value scikit-learn returns
-where scikit-learn has the metric. Inputs are checked in
-:mod:`mselib._validation`; the sums are accumulated in float64 block by block
-by :func:`_sums`, so float32, float16 and integer inputs give the float64
-answer and no temporary the size of the input is ever made.
+where scikit-learn has the metric. Each function checks
+its arguments once (:mod:`mselib._validation`, :mod:`mselib._accumulate`), then hands
+the checked arrays to the engine of :mod:`mselib._accumulate`, which accumulates the
+sums in float64 block by block: float32, float16 and integer inputs give the float64
+answer, no temporary the size of the input is made, and the result is right across
+the whole float64 range, also with weights that span it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import math
-import threading
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from mselib import streaming as _streaming
-from mselib._threads import can_pin, one_blas_thread
-from mselib._validation import (
+from mselib._accumulate import (
     R2_STRINGS,
-    Checked,
-    check_alpha,
+    _combine,
+    _mean_of,
+    _ratio,
+    _root_mean_square,
+    _sse_sst,
     check_args,
-    check_finite_result,
-    check_nonnegative_real,
-    check_positive_real,
-    check_variance,
-    raise_nonfinite,
+    check_r2_samples,
 )
+from mselib._validation import check_flag, check_scalar
 
 __all__ = ["huber", "mae", "mse", "nmse", "pinball", "r2", "rmse", "smooth_l1"]
 
 MultiOutput = Literal["raw_values", "uniform_average"] | ArrayLike
-
-# Block sizes. Large temporaries are slow on machines that hand idle memory back
-# to the host, so differences go block by block into reusable float64 buffers.
-# OpenBLAS runs a dot product of more than 10000 elements on several threads,
-# and waking them costs more than the product itself (measured 224 us against
-# 27 us per 64K block), so long loops pin BLAS to one thread with threadpoolctl
-# (64K blocks, 512 KiB, stay in L2); without threadpoolctl, blocks stay small.
-_SERIAL = 8192
-_BLOCK = 1 << 16
-_PIN_ABOVE = 1 << 15  # elements; below, serial blocks beat the 8-15 us cost of pinning
-_local = threading.local()  # per-thread reusable block buffers
-
-
-def _buffers(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Two flat float64 work buffers of ``size`` elements, reused across calls.
-
-    Reuse matters: a fresh 512 KiB array is mapped and page-faulted on each call.
-    """
-    if size > _BLOCK:  # only with more than _BLOCK outputs (one row per block)
-        return np.empty(size), np.empty(size)
-    pair = getattr(_local, "pair", None)
-    if pair is None:
-        pair = _local.pair = (np.empty(_BLOCK), np.empty(_BLOCK))
-    return pair[0][:size], pair[1][:size]
-
-
-def _plan(size: int) -> tuple[int, contextlib.AbstractContextManager[Any]]:
-    """Elements per block for ``size`` input elements, and the context for the loop."""
-    if size <= _SERIAL:
-        return size, contextlib.nullcontext()
-    if size <= _PIN_ABOVE or not can_pin():
-        return _SERIAL, contextlib.nullcontext()
-    return _BLOCK, one_blas_thread()
-
-
-_QUANTITY = {
-    "sq": "squared errors",
-    "abs": "absolute errors",
-    "huber": "Huber losses",
-    "smooth_l1": "smooth L1 losses",
-    "pinball": "pinball losses",
-    "diff": "deviations",
-}
-_QUANTITY_CENTRED = {  # the sums over y_true alone (nmse and r2 denominators)
-    "sq": "squared deviations of y_true from its mean",
-    "abs": "absolute deviations of y_true from its first value",
-    "diff": "values of y_true",
-}
-
-
-def _sums(
-    kind: str,
-    a: np.ndarray,
-    b: np.ndarray,
-    w: np.ndarray | None = None,
-    param: float = 1.0,
-    names: tuple[str, str | None] = ("y_true", "y_pred"),
-    shift: np.ndarray | None = None,
-    check: bool = True,
-) -> np.ndarray:
-    """Per-output sums :math:`\\sum_i w_i f(a_i - b_i)` in float64, block by block.
-
-    ``kind`` picks ``f``: ``"sq"`` :math:`e^2`, ``"abs"`` :math:`|e|`, ``"huber"``
-    the Huber loss with threshold ``param``, ``"smooth_l1"`` the smooth L1 loss
-    with ``beta = param > 0``, ``"pinball"`` the pinball loss at quantile level
-    ``alpha = param``, ``"diff"`` :math:`e` itself; ``"maxabs"`` takes the maximum
-    of :math:`|e|` over the samples of positive weight instead of a sum.
-    ``shift`` (integers, per output) scales the differences by ``2**shift`` first, exactly
-    (with ``ldexp``, which also reaches the factors beyond float64 that subnormal data need).
-    With ``check=False`` a non-finite sum is returned as it is instead of explained.
-    ``a`` is ``(n,)`` or ``(n, k)``; ``b`` has the shape of ``a``, or is one float64
-    row of shape ``a.shape[1:]`` subtracted from every sample (for centring).
-    ``w`` is None (unit weights) or validated sample weights. Returns shape ``(k,)``.
-
-    Each block of differences lands in one reusable float64 buffer, so the
-    whole call costs one pass over the inputs and O(block) extra memory. A sum
-    of terms is finite iff every term is, so NaN/inf inputs are detected from
-    the result, and only then located by :func:`raise_nonfinite`.
-    """
-    n = a.shape[0]
-    width = a.shape[1] if a.ndim == 2 else 1
-    block, context = _plan(n * width)
-    rows = max(1, block // width)
-    flat, flat_aux = _buffers(rows * width)
-    row_b = b.ndim < a.ndim
-    parts = np.empty((-(-n // rows), width))  # one row of partial sums per block
-    # Overflow and NaN are diagnosed below from the sums; numpy need not warn first.
-    with context, np.errstate(over="ignore", invalid="ignore"):
-        for block_index, i in enumerate(range(0, n, rows)):
-            j = min(i + rows, n)
-            e, x = flat[: (j - i) * width], flat_aux[: (j - i) * width]
-            if a.ndim == 2:
-                e, x = e.reshape(j - i, width), x.reshape(j - i, width)
-            ai, bi = a[i:j], (b if row_b else b[i:j])
-            # Casting into the buffers first is faster than a mixed-dtype ufunc loop.
-            if ai.dtype != np.float64:
-                np.copyto(e, ai)
-                ai = e
-            if bi.dtype != np.float64:
-                np.copyto(x, bi)
-                bi = x
-            np.subtract(ai, bi, out=e)
-            if shift is not None:
-                np.ldexp(e, shift, out=e)
-            parts[block_index] = _reduce(kind, e, x, None if w is None else w[i:j], param)
-        combine = np.maximum if kind == "maxabs" else np.add
-        total = parts[0] if len(parts) == 1 else combine.reduce(parts)
-    if check and not all(map(math.isfinite, total.tolist())):
-        if names[1] is None:
-            raise_nonfinite(_QUANTITY_CENTRED[kind], **{names[0]: a}, sample_weight=w)
-        raise_nonfinite(_QUANTITY[kind], **{names[0]: a, names[1]: b}, sample_weight=w)
-    return total
-
-
-def _reduce(
-    kind: str, e: np.ndarray, aux: np.ndarray, w: np.ndarray | None, param: float
-) -> np.ndarray | float:
-    """Per-output :math:`\\sum_i w_i f(e_i)` of one block; may overwrite ``e`` and ``aux``."""
-    y = None  # the sum is sum_i w_i x_i y_i, with y omitted when None
-    if kind == "maxabs":
-        np.abs(e, out=e)
-        if w is not None:
-            e[w == 0] = 0.0  # samples of weight 0 do not count
-        return e.max(axis=0)
-    if kind == "sq":
-        y = e
-    elif kind == "abs":
-        np.abs(e, out=e)
-    elif kind == "huber":
-        # huber(e) = 2 s (|e| - s) with s = min(|e|, delta) / 2: branch-free, and
-        # the halving and doubling are exact.
-        np.abs(e, out=e)
-        np.multiply(e, 0.5, out=aux)
-        np.minimum(aux, 0.5 * param, out=aux)
-        np.subtract(e, aux, out=e)
-        y = aux
-    elif kind == "smooth_l1":
-        # S(e) = 2 (m/2 / beta) (|e| - m/2) with m = min(|e|, beta). Not huber / beta, whose
-        # product beta (|e| - beta/2) underflows for tiny beta and overflows for large |e|:
-        # here one factor lies in [0, 1/2] and the other in [0, |e|].
-        np.abs(e, out=e)
-        np.minimum(e, param, out=aux)
-        np.multiply(aux, 0.5, out=aux)
-        np.subtract(e, aux, out=e)
-        np.divide(aux, param, out=aux)
-        y = aux
-    elif kind == "pinball":
-        # alpha max(e, 0) + (1 - alpha) max(-e, 0); both parts are exact, and
-        # neither is formed as a difference of larger numbers (no cancellation).
-        np.maximum(e, 0.0, out=aux)  # under-prediction, y_true > y_pred
-        np.subtract(aux, e, out=e)  # over-prediction: max(-e, 0)
-        np.multiply(aux, param, out=aux)
-        np.multiply(e, 1.0 - param, out=e)
-        np.add(e, aux, out=e)
-    if y is not None and (w is not None or e.ndim == 2):
-        np.multiply(e, y, out=e)
-        y = None
-    if y is not None:
-        part = np.dot(e, y)
-    elif w is not None:
-        part = w @ e
-    else:
-        part = e.sum(axis=0)
-    return 2.0 * part if kind in ("huber", "smooth_l1") else part
-
-
-def _combine(values: np.ndarray, multioutput: str | np.ndarray, metric: str) -> float | np.ndarray:
-    """Reduce per-output values as scikit-learn does."""
-    if isinstance(multioutput, str) and multioutput == "raw_values":
-        return values
-    with np.errstate(over="ignore", invalid="ignore"):
-        if isinstance(multioutput, str):  # uniform: np.mean, without its overhead
-            result = float(np.add.reduce(values)) / values.size
-        else:
-            result = float(np.average(values, weights=multioutput))
-    check_finite_result(result, metric)
-    return result
-
-
-# Below this a sum of squares may have lost digits to underflow (a square below 2**-1022
-# is subnormal): it is then computed again from differences scaled by a power of two.
-_TINY = 2.0**-900
-
-
-def _squares(
-    a: np.ndarray, b: np.ndarray, w: np.ndarray | None, names: tuple[str, str | None]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-output :math:`\\sum_i w_i (a_i - b_i)^2` as ``(sums, k)``: the sum is ``sums * 4**-k``.
-
-    ``k`` is 0 unless the plain sum overflowed, or is so small that squaring lost digits
-    to underflow; then the differences are scaled by :math:`2^k` (exact) so that the
-    largest is in [1/2, 1), and the sum is formed again: one more pass over the inputs,
-    only in that case. A metric built from it (an RMSE, a ratio of two such sums) is then
-    right across the whole float64 range, not only where the squares are representable.
-    """
-    sums = _sums("sq", a, b, w, names=names, check=False)
-    k = np.zeros(sums.shape, dtype=np.int64)
-    with np.errstate(invalid="ignore"):
-        redo = ~np.isfinite(sums) | (sums < _TINY)
-    if redo.any():
-        largest = _sums("maxabs", a, b, w, names=names, check=False)
-        if not np.isfinite(largest).all():  # NaN or inf in the inputs: say where
-            _sums("sq", a, b, w, names=names)
-        redo &= largest > 0
-        if redo.any():
-            k = np.where(redo, -np.frexp(largest)[1], 0)
-            scaled = _sums("sq", a, b, w, names=names, shift=k)
-            sums = np.where(redo, scaled, sums)
-    return sums, k
-
-
-def _mean_of(kind: str, c: Checked, param: float = 1.0) -> np.ndarray:
-    if kind == "sq":
-        sums, k = _squares(c.y_true, c.y_pred, c.sample_weight, ("y_true", "y_pred"))
-        with np.errstate(over="ignore"):
-            mean = np.ldexp(sums / c.weight_sum, -2 * k)
-        if not np.isfinite(mean).all():
-            raise_nonfinite(
-                "squared errors", subject="the mean squared error",
-                y_true=c.y_true, y_pred=c.y_pred, sample_weight=c.sample_weight,
-            )
-        return mean
-    return _sums(kind, c.y_true, c.y_pred, c.sample_weight, param) / c.weight_sum
-
-
-def _first_positive(w: np.ndarray) -> int:
-    """Index of the first positive weight (one exists), without an n-sized temporary."""
-    for i in range(0, w.shape[0], _BLOCK):
-        hits = np.flatnonzero(w[i : i + _BLOCK])
-        if hits.size:
-            return i + int(hits[0])
-    raise AssertionError("validated weights have a positive sum")  # pragma: no cover
-
-
-def _sse_sst(
-    c: Checked, metric: str, *, constant_ok: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per-output weighted sums of squared errors and of squared deviations of y_true.
-
-    The deviations are taken from the weighted mean, as scikit-learn does. Whether
-    an output is constant is decided exactly, from the weighted absolute
-    deviations from its first positively weighted value, not from the sum of
-    squares: a rounded mean leaves a tiny positive sum even for constant data.
-    A constant output raises ``ValueError``, unless ``constant_ok``: its ``sst`` is
-    then exactly 0. The sums come scaled, with the shift ``s`` such that
-    :math:`\\mathrm{SSE}/\\mathrm{SST}` is ``(sse / sst) * 4**s``: the ratio keeps its
-    digits however small or large the data are. The last item is the scale of ``sst``:
-    the true SST is ``sst * 4**-k_sst``.
-    """
-    t, w = c.y_true, c.sample_weight
-    y0 = np.asarray(t[0 if w is None else _first_positive(w)], dtype=np.float64)
-    spread = _sums("abs", t, y0, w, names=("y_true", None))
-    mean = _sums("diff", t, np.zeros_like(y0), w, names=("y_true", None)) / c.weight_sum
-    sse, k_sse = _squares(t, c.y_pred, w, ("y_true", "y_pred"))
-    sst, k_sst = _squares(t, mean.reshape(y0.shape), w, ("y_true", None))
-    hint = _CONSTANT_HINT[metric]
-    if constant_ok:
-        sst = np.where(spread == 0, 0.0, sst)
-        varies = spread != 0  # only an output that varies can still fail: by underflow
-        check_variance(spread[varies], sst[varies], y0, metric, weighted=w is not None, hint=hint)
-    else:
-        check_variance(spread, sst, y0, metric, weighted=w is not None, hint=hint)
-    # SSE/SST = (sse / sst) * 4**(k_sst - k_sse): the shift is applied to the ratio.
-    return sse, sst, k_sst - k_sse, k_sst
-
-
-_CONSTANT_HINT = {
-    "r2": " (r2 with force_finite=True, the default, returns scikit-learn's 1.0 or 0.0 here.)",
-    "nmse": " (nmse has no conventional value here; r2(..., force_finite=True) gives "
-    "scikit-learn's 1.0 or 0.0 for R^2 = 1 - NMSE.)",
-}
-
-
-def _ratio(sse: np.ndarray, sst: np.ndarray, shift: np.ndarray, metric: str) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        ratio = np.ldexp(sse / sst, 2 * shift)
-    check_finite_result(ratio, metric)
-    return ratio
 
 
 def mse(
@@ -462,9 +182,7 @@ def rmse(
             compute=compute,
         )
     c = check_args(y_true, y_pred, sample_weight, multioutput)
-    sums, k = _squares(c.y_true, c.y_pred, c.sample_weight, ("y_true", "y_pred"))
-    # The root before undoing the scale: RMSE = sqrt(sums / W) / 2**k has no underflow.
-    return _combine(np.ldexp(np.sqrt(sums / c.weight_sum), -k), c.multioutput, "rmse")
+    return _combine(_root_mean_square(c), c.multioutput, "rmse")
 
 
 def mae(
@@ -600,7 +318,7 @@ def huber(
     0.15625
     """
     c = check_args(y_true, y_pred, sample_weight, multioutput)
-    threshold = check_positive_real(delta, "delta")
+    threshold = check_scalar(delta, "delta", low=0, closed="neither")
     return _combine(_mean_of("huber", c, threshold), c.multioutput, "huber")
 
 
@@ -677,7 +395,7 @@ def smooth_l1(
     0.5
     """
     c = check_args(y_true, y_pred, sample_weight, multioutput)
-    b = check_nonnegative_real(beta, "beta")
+    b = check_scalar(beta, "beta", low=0)
     values = _mean_of("smooth_l1", c, b) if b > 0 else _mean_of("abs", c)
     return _combine(values, c.multioutput, "smooth_l1")
 
@@ -752,7 +470,8 @@ def pinball(
     array([0.33333333])
     """
     c = check_args(y_true, y_pred, sample_weight, multioutput)
-    return _combine(_mean_of("pinball", c, check_alpha(alpha)), c.multioutput, "pinball")
+    level = check_scalar(alpha, "alpha", low=0, high=1, meaning="a quantile level")
+    return _combine(_mean_of("pinball", c, level), c.multioutput, "pinball")
 
 
 def nmse(
@@ -916,17 +635,13 @@ def r2(
             force_finite=force_finite, compute=compute,
         )
     c = check_args(y_true, y_pred, sample_weight, multioutput, R2_STRINGS)
-    if not isinstance(force_finite, (bool, np.bool_)):
-        raise TypeError(f"force_finite must be True or False; got {force_finite!r}.")
-    if c.y_true.shape[0] < 2:
-        raise ValueError(
-            f"r2 needs at least two samples; got {c.y_true.shape[0]} (with one sample the "
-            "variance of y_true is zero whatever it is; scikit-learn returns NaN here)."
-        )
-    sse, sst, shift, k_sst = _sse_sst(c, "r2", constant_ok=bool(force_finite))
+    forced = check_flag(force_finite, "force_finite")
+    check_r2_samples(c.y_true.shape[0])
+    sse, sst, shift, k_sst = _sse_sst(c, "r2", constant_ok=forced)
     constant = sst == 0  # only with force_finite: an exactly constant output
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scores = 1.0 - _ratio(sse, np.where(constant, 1.0, sst), shift, "r2")
+    with np.errstate(divide="ignore", invalid="ignore"):  # a constant output gets 0 / 1 here
+        ratio = _ratio(np.where(constant, 0.0, sse), np.where(constant, 1.0, sst), shift, "r2")
+    scores = 1.0 - ratio
     scores = np.where(constant, np.where(sse == 0, 1.0, 0.0), scores)
     how = c.multioutput
     if isinstance(how, str) and how == "variance_weighted":

@@ -16,9 +16,9 @@ other accumulators. The Dask path (:func:`dask_metric`, reached by calling
 chunk and merges them with Dask's own tree reduction, so no chunk is ever
 concatenated with another and memory stays at a few chunks.
 
-Within a chunk every sum is accumulated in float64 blocks by the kernels the
-metrics use (``mselib.metrics._sums`` and ``_squares``, which scales sums of
-squares by powers of two when they would overflow or underflow); the sums of
+Within a chunk every sum is accumulated in float64 blocks by the engine the
+metrics use (:mod:`mselib._accumulate`, which scales the terms by powers of two
+when they would overflow or underflow, weights included); the sums of
 different chunks are added with compensation (Knuth's TwoSum), so the error does
 not grow with the number of chunks. Means are kept as offsets from a value of
 the data, so that merging the means of data far from zero keeps their digits.
@@ -36,16 +36,23 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mselib import metrics as _metrics
-from mselib._validation import (
+from mselib._accumulate import (
+    _CONSTANT_HINT,
+    _QUANTITY,
+    _QUANTITY_CENTRED,
     R2_STRINGS,
     UNIFORM_STRINGS,
-    _as_real_array,
-    check_finite_result,
+    _combine,
+    _first_positive,
+    _ratio,
+    _scaled_sums,
+    _squares,
+    _to_quarters,
     check_multioutput,
-    check_targets,
+    check_r2_samples,
     check_variance,
 )
+from mselib._validation import _as_real_array, check_flag, check_targets
 
 __all__ = ["RegressionAccumulator"]
 
@@ -58,7 +65,7 @@ _NEG_ROW, _NEG_VALUE = 16, 17  # the first negative weight
 _OVERFLOW, _LARGEST, _LARGEST_T = 18, 19, 20  # bit mask; max |value| (all inputs; y_true, w)
 _HEAD = 21
 # Sums of squares are kept as (hi + lo) * 4**-k with an integer k per output, as the metrics
-# scale them (mselib.metrics._squares): right from subnormal to huge data.
+# scale them (mselib._accumulate._squares): right from subnormal to huge data.
 # _MEAN holds the mean's offset from _FIRST, the first positively weighted value of y_true.
 _SQ, _SQ_LO, _SQ_K, _ABS, _ABS_LO, _M2, _M2_LO, _M2_K, _MEAN, _FIRST, _CONST = range(11)
 _FIELDS = 11
@@ -132,12 +139,13 @@ def _largest(*arrays: np.ndarray | None) -> float:
 
 def _chunk_weights(
     w: np.ndarray, offset: int, vec: np.ndarray
-) -> tuple[np.ndarray, float, int] | None:
-    """Checked weights of a chunk, their sum and binary scale; None (recorded) if invalid.
+) -> tuple[np.ndarray, float, int, float] | None:
+    """Checked weights of a chunk, their scaled sum, binary scale and largest; None if invalid.
 
     As the metrics check weights, but a chunk whose weights are all zero is valid
-    (others may carry the weight), and the power of two that brings large or tiny
-    weights near 1 is returned, so that chunks scaled differently still merge.
+    (others may carry the weight). The weights themselves are not rescaled (the kernels
+    scale each product); the chunk's sums are stored divided by ``2**exp``, the power of
+    two of its largest weight, so that chunks weighted on any scale still merge.
     """
     low, high = w.min(), w.max()
     if not (math.isfinite(low) and math.isfinite(high)):
@@ -147,11 +155,9 @@ def _chunk_weights(
         i = int(np.argmax(w < 0))
         vec[_NEG_ROW], vec[_NEG_VALUE] = offset + i, w[i]
         return None
-    exp = 0
-    if high > 0 and not 2.0**-64 <= high <= 2.0**64:
-        exp = math.frexp(float(high))[1]
-    w = np.ldexp(w.astype(np.float64), -exp) if exp or w.dtype != np.float64 else w
-    return w, float(np.sum(w, dtype=np.float64)), exp
+    w = w.astype(np.float64, copy=False)
+    exp = math.frexp(float(high))[1] if high > 0 else 0
+    return w, float(np.sum(np.ldexp(w, -exp))), exp, float(high)
 
 
 def _chunk_state(
@@ -173,28 +179,33 @@ def _chunk_state(
     vec[_N] = n
     if n == 0:
         return vec
-    omega, exp = float(n), 0
+    omega, exp, w_max = float(n), 0, 1.0
     if w is not None:
         checked = _chunk_weights(w, offset, vec)
         if checked is None:
             return vec
-        w, omega, exp = checked
+        w, omega, exp, w_max = checked
     vec[_EXP], vec[_OMEGA] = exp, omega
     try:
         if "sq" in kinds:
-            sums, shift = _metrics._squares(t, p, w, ("y_true", "y_pred"))
+            sums, shift = _squares(t, p, w, ("y_true", "y_pred"), w_max)
+            # stored divided by 2**exp, as every weighted sum of the chunk
+            sums, shift = _to_quarters(sums, -2 * shift - exp)
             _block(vec, _SQ, k)[:], _block(vec, _SQ_K, k)[:] = sums, shift
         if "abs" in kinds:
-            _block(vec, _ABS, k)[:] = _metrics._sums("abs", t, p, w)
-    except ValueError:  # a NaN/inf in the inputs, or a sum of |errors| that overflows
+            sums, top = _scaled_sums("abs", t, p, w, w_max=w_max)
+            with np.errstate(over="ignore"):
+                _block(vec, _ABS, k)[:] = np.ldexp(sums, top - exp)
+    except ValueError:  # a NaN/inf in the inputs
         _record_nonfinite(vec, "y_true", t, offset)
         _record_nonfinite(vec, "y_pred", p, offset)
-        if vec[_BAD["y_true"] + 2] == 0 and vec[_BAD["y_pred"] + 2] == 0:
-            vec[_OVERFLOW] = _ABS_BIT
-            vec[_LARGEST] = _largest(t, p, w)
+        return vec
+    if not _abs_below(vec, k, np.inf):  # a sum of |errors| that overflows
+        vec[_OVERFLOW] = _ABS_BIT
+        vec[_LARGEST] = _largest(t, p, w)
         return vec
     if "var" in kinds and omega > 0:
-        _variance_part(vec, t, w, omega, k)
+        _variance_part(vec, t, w, omega, k, exp, w_max)
     huge = np.any(_block(vec, _SQ_K, k) < 0) or np.any(_block(vec, _M2_K, k) < 0)
     if vec[_OVERFLOW] == 0 and (huge or not _abs_below(vec, k, _LARGE)):
         vec[_LARGEST] = _largest(t, p, w)
@@ -203,24 +214,29 @@ def _chunk_state(
 
 
 def _variance_part(
-    vec: np.ndarray, t: np.ndarray, w: np.ndarray | None, omega: float, k: int
+    vec: np.ndarray, t: np.ndarray, w: np.ndarray | None, omega: float, k: int, exp: int,
+    w_max: float,
 ) -> None:
-    """Mean, M2 (two passes), first positively weighted value and constancy of ``y_true``."""
-    sums, names = _metrics._sums, ("y_true", None)
-    y0 = np.asarray(t[0 if w is None else _metrics._first_positive(w)], dtype=np.float64)
-    try:
-        bit = _SPREAD_BIT
-        spread = sums("abs", t, y0, w, names=names)
-        bit = _DIFF_BIT
-        # The mean as y0 + offset: the offset is a sum of small deviations, so it keeps
-        # its digits when the mean is large next to the spread (merges need them).
-        offset = sums("diff", t, y0, w, names=names) / omega
-    except ValueError:  # the inputs are finite here: an overflow
-        vec[_OVERFLOW] = bit
+    """Mean, M2 (two passes), first positively weighted value and constancy of ``y_true``.
+
+    ``omega`` is the total weight divided by ``2**exp``; ``w`` the weights as given.
+    """
+    names = ("y_true", None)
+    y0 = np.asarray(t[0 if w is None else _first_positive(w)], dtype=np.float64)
+    spread, _ = _scaled_sums("abs", t, y0, w, names=names, w_max=w_max)  # 0 iff constant
+    # The mean as y0 + offset: the offset is a sum of small deviations, so it keeps
+    # its digits when the mean is large next to the spread (merges need them).
+    sums, top = _scaled_sums("diff", t, y0, w, names=names, w_max=w_max)
+    m, x = math.frexp(omega)  # omega = (2 m) 2**(x - 1), and dividing by 2 m cannot overflow
+    with np.errstate(over="ignore", under="ignore"):
+        offset = np.ldexp(sums / (2.0 * m), top - x + 1 - exp)
+    if not np.isfinite(offset).all():  # the inputs are finite here: an overflow
+        vec[_OVERFLOW] = _DIFF_BIT
         vec[_LARGEST_T] = _largest(t, w)
         return
     mean = y0.ravel() + offset
-    m2, shift = _metrics._squares(t, mean.reshape(y0.shape), w, names)
+    m2, shift = _squares(t, mean.reshape(y0.shape), w, names, w_max)
+    m2, shift = _to_quarters(m2, -2 * shift - exp)
     _block(vec, _MEAN, k)[:] = offset
     _block(vec, _M2, k)[:], _block(vec, _M2_K, k)[:] = m2, shift
     _block(vec, _FIRST, k)[:] = y0.ravel()
@@ -276,47 +292,63 @@ def _merge(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
     wa, wb = int(a[_EXP] - exp), int(b[_EXP] - exp)
     _add_into(out, a, b, slice(_OMEGA, _OMEGA + 1), slice(_OMEGA_LO, _OMEGA_LO + 1), wa, wb)
     _add_into(out, a, b, _field(k, _ABS), _field(k, _ABS_LO), wa, wb)
-    # Sums of squares (hi + lo) * 4**-k: align to the smaller k (no overflow; what the
-    # alignment loses to underflow is negligible next to the other part).
+    # Sums of squares (hi + lo) * 4**-k, each weighed by 2**wa or 2**wb: align to the scale
+    # of the larger part (no overflow; what the alignment loses to underflow is negligible
+    # next to the larger part, which keeps its digits).
     ka, kb = _block(a, _SQ_K, k), _block(b, _SQ_K, k)
-    sq_k = np.minimum(ka, kb)
+    sq_k = np.minimum((2 * ka - wa) // 2, (2 * kb - wb) // 2)
     _block(out, _SQ_K, k)[:] = sq_k
     _add_into(out, a, b, _field(k, _SQ), _field(k, _SQ_LO),
               wa + 2 * (sq_k - ka).astype(int), wb + 2 * (sq_k - kb).astype(int))
-    omega_a = math.ldexp(a[_OMEGA] + a[_OMEGA_LO], wa)
-    omega_b = math.ldexp(b[_OMEGA] + b[_OMEGA_LO], wb)
-    if omega_a == 0 or omega_b == 0:
-        source = b if omega_a == 0 else a
+    big_a, big_b = a[_OMEGA] + a[_OMEGA_LO], b[_OMEGA] + b[_OMEGA_LO]  # each at its own scale
+    omega_a, omega_b = math.ldexp(big_a, wa), math.ldexp(big_b, wb)  # the larger is normal
+    if big_a == 0 or big_b == 0:
+        source = b if big_a == 0 else a
         for field in (_M2, _M2_LO, _M2_K, _MEAN, _FIRST, _CONST):
             _block(out, field, k)[:] = _block(source, field, k)
         shift = wb if omega_a == 0 else wa
         for field in (_M2, _M2_LO):
             _block(out, field, k)[:] = np.ldexp(_block(source, field, k), shift)
         return out
-    # Means are stored as offsets from the first value (kept by the merged state): the
-    # difference of two first values is exact when they are within a factor 2.
+    # Means are stored as offsets from a first value, that of the heavier part in the merged
+    # state, so that the offset stays small. The difference of the means is formed from the
+    # differences of first values and of offsets, each with its rounding error (TwoSum):
+    # a first value far from the mean (a tiny weight) then costs no digits.
     off_a, off_b = _block(a, _MEAN, k), _block(b, _MEAN, k)
+    first_a, first_b = _block(a, _FIRST, k), _block(b, _FIRST, k)
     omega = omega_a + omega_b
     with np.errstate(over="ignore", invalid="ignore"):
-        delta = (_block(b, _FIRST, k) - _block(a, _FIRST, k)) + (off_b - off_a)
-        _block(out, _MEAN, k)[:] = off_a + delta * (omega_b / omega)
+        s1, e1 = _two_sum(first_b, -first_a)
+        s2, e2 = _two_sum(off_b, -off_a)
+        delta = (s1 + s2) + (e1 + e2)
+        # (equal first values, 0.0 and -0.0 say, keep the first: error messages show it)
+        anchor_b = (omega_b > omega_a) & (first_a != first_b)
+        _block(out, _MEAN, k)[:] = np.where(
+            anchor_b,
+            off_b - delta * math.ldexp(big_a / omega, wa),
+            off_a + delta * math.ldexp(big_b / omega, wb),
+        )
+        _block(out, _FIRST, k)[:] = np.where(anchor_b, first_b, first_a)
     # Chan, Golub and LeVeque: M2 = M2_A + M2_B + delta^2 Omega_A Omega_B / Omega, all
-    # scaled by 4**k with k small enough that none of the three terms overflows.
+    # scaled by 4**k with k small enough that none of the three terms overflows, and the
+    # correction formed from mantissas and exponents: Omega_A Omega_B / Omega may be far
+    # below the smallest float64 while delta^2 is far above the largest.
     ka, kb = _block(a, _M2_K, k), _block(b, _M2_K, k)
-    k_delta = np.where(delta != 0, -np.frexp(delta)[1], np.iinfo(np.int32).max)
-    m2_k = np.minimum(np.minimum(ka, kb), k_delta)
+    md, xd = np.frexp(delta)
+    mr, xr = math.frexp(big_a * big_b / omega)
+    top = 2 * xd.astype(np.int64) + (xr + wa + wb)  # the correction is md**2 mr 2**top
+    k_delta = np.where(delta != 0, (-top) // 2, np.iinfo(np.int32).max)
+    m2_k = np.minimum(np.minimum((2 * ka - wa) // 2, (2 * kb - wb) // 2), k_delta)
     _block(out, _M2_K, k)[:] = m2_k
     _add_into(out, a, b, _field(k, _M2), _field(k, _M2_LO),
               wa + 2 * (m2_k - ka).astype(int), wb + 2 * (m2_k - kb).astype(int))
     with np.errstate(over="ignore", invalid="ignore"):
-        scaled = np.ldexp(delta, m2_k.astype(int))
-        correction = scaled * scaled * (omega_a / omega) * omega_b
+        correction = np.ldexp(md * md * mr, top + 2 * m2_k.astype(np.int64))
     m2, m2_lo = _block(out, _M2, k), _block(out, _M2_LO, k)
     s, err = _two_sum(m2.copy(), correction)
     with np.errstate(invalid="ignore"):
         m2_lo += err
     m2[:] = s
-    first_a, first_b = _block(a, _FIRST, k), _block(b, _FIRST, k)
     same = (_block(a, _CONST, k) == 1) & (_block(b, _CONST, k) == 1) & (first_a == first_b)
     _block(out, _CONST, k)[:] = same
     return out
@@ -379,10 +411,10 @@ def _overflow_error(bit: int, vec: np.ndarray, weighted: bool) -> None:
         kind, given, largest = ("abs" if bit == _ABS_BIT else "sq"), ["y_true", "y_pred"], vec[
             _LARGEST
         ]
-        quantity = _metrics._QUANTITY[kind]
+        quantity = _QUANTITY[kind]
     else:
         kind = "abs" if bit == _SPREAD_BIT else "diff"
-        quantity, given = _metrics._QUANTITY_CENTRED[kind], ["y_true"]
+        quantity, given = _QUANTITY_CENTRED[kind], ["y_true"]
         largest = vec[_LARGEST_T]
     if weighted:
         given.append("sample_weight")
@@ -398,20 +430,6 @@ def _overflow_error(bit: int, vec: np.ndarray, weighted: bool) -> None:
 
 # ----------------------------------------------------------------------------------------------
 # From the merged state to the metric, as mselib.metrics computes it on the whole data.
-
-
-def _check_force_finite(force_finite: Any) -> bool:
-    if not isinstance(force_finite, (bool, np.bool_)):
-        raise TypeError(f"force_finite must be True or False; got {force_finite!r}.")
-    return bool(force_finite)
-
-
-def _ratio(sse: np.ndarray, sst: np.ndarray, shift: np.ndarray, metric: str) -> np.ndarray:
-    """``(sse / sst) * 4**shift``, refused if it overflows."""
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        ratio = np.ldexp(sse / sst, 2 * shift.astype(int))
-    check_finite_result(ratio, metric)
-    return ratio
 
 
 def _finish(
@@ -432,26 +450,26 @@ def _finish(
     omega = vec[_OMEGA] + vec[_OMEGA_LO]
     sq, sq_k = _total(vec, _SQ, k), _block(vec, _SQ_K, k).astype(int)
     if metric == "mae":
-        return _metrics._combine(_total(vec, _ABS, k) / omega, multioutput, metric)
+        return _combine(_total(vec, _ABS, k) / omega, multioutput, metric)
     if metric == "rmse":  # the root before undoing the scale, as mselib.rmse
         values = np.ldexp(np.sqrt(sq / omega), -sq_k)
-        return _metrics._combine(values, multioutput, metric)
+        return _combine(values, multioutput, metric)
     if metric == "mse":
         with np.errstate(over="ignore"):
             values = np.ldexp(sq / omega, -2 * sq_k)
         if not np.isfinite(values).all():
             _overflow_error(_MEAN_SQ_BIT, vec, weighted)
-        return _metrics._combine(values, multioutput, metric)
+        return _combine(values, multioutput, metric)
     sst, sst_k = _total(vec, _M2, k), _block(vec, _M2_K, k).astype(int)
     shift = sst_k - sq_k
     constant = _block(vec, _CONST, k) == 1
     spread = np.where(constant, 0.0, 1.0)  # zero exactly when the output is constant
     first = _block(vec, _FIRST, k).copy()
     first = first.reshape(()) if k == 1 else first
-    hint = _metrics._CONSTANT_HINT[metric]
+    hint = _CONSTANT_HINT[metric]
     if metric == "nmse":
         check_variance(spread, sst, first, "nmse", weighted=weighted, hint=hint)
-        return _metrics._combine(_ratio(sq, sst, shift, "nmse"), multioutput, "nmse")
+        return _combine(_ratio(sq, sst, shift, "nmse"), multioutput, "nmse")
     if force_finite:
         sst = np.where(constant, 0.0, sst)
         varies = ~constant
@@ -460,7 +478,8 @@ def _finish(
         check_variance(spread, sst, first, "r2", weighted=weighted, hint=hint)
     constant = sst == 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        scores = 1.0 - _ratio(sq, np.where(constant, 1.0, sst), shift, "r2")
+        ratio = _ratio(np.where(constant, 0.0, sq), np.where(constant, 1.0, sst), shift, "r2")
+    scores = 1.0 - ratio
     scores = np.where(constant, np.where(sq == 0, 1.0, 0.0), scores)
     how = multioutput
     if isinstance(how, str) and how == "variance_weighted":
@@ -470,15 +489,7 @@ def _finish(
             exponents = np.where(constant, 0, np.frexp(sst)[1] - 2 * sst_k)
             with np.errstate(under="ignore"):
                 how = np.ldexp(sst, -2 * sst_k - int(exponents.max()))
-    return _metrics._combine(scores, how, "r2")
-
-
-def _check_r2_samples(n: int) -> None:
-    if n < 2:
-        raise ValueError(
-            f"r2 needs at least two samples; got {n} (with one sample the "
-            "variance of y_true is zero whatever it is; scikit-learn returns NaN here)."
-        )
+    return _combine(scores, how, "r2")
 
 
 def _check_weight_shape(w: np.ndarray, n: int) -> None:
@@ -700,7 +711,7 @@ class RegressionAccumulator:
         allowed = R2_STRINGS if metric == "r2" else UNIFORM_STRINGS
         how = check_multioutput(multioutput, self._k, allowed)
         if metric == "r2":
-            _check_r2_samples(self.n_samples)
+            check_r2_samples(self.n_samples)
         return _finish(
             self._vec,
             metric,
@@ -800,7 +811,7 @@ class RegressionAccumulator:
         0.0
         """
         return self._value(
-            "r2", multioutput, force_finite=_check_force_finite(force_finite)
+            "r2", multioutput, force_finite=check_flag(force_finite, "force_finite")
         )
 
     def nmse(self, *, multioutput: Any = "uniform_average") -> float | np.ndarray:
@@ -1009,7 +1020,7 @@ def dask_metric(
         raise ValueError(f"name must be one of {', '.join(map(repr, _KINDS))}; got {name!r}.")
     force_finite = True
     if name == "r2":
-        force_finite = _check_force_finite(options.pop("force_finite", True))
+        force_finite = check_flag(options.pop("force_finite", True), "force_finite")
     if options:
         raise TypeError(f"{name} got unexpected keyword arguments: {', '.join(options)}.")
     da = _dask_array()
@@ -1023,7 +1034,7 @@ def dask_metric(
         _check_weight_shape(w_meta, n)
     how = check_multioutput(multioutput, k, R2_STRINGS if name == "r2" else UNIFORM_STRINGS)
     if name == "r2":
-        _check_r2_samples(n)
+        check_r2_samples(n)
     arrays = _aligned(da, [t, p] + ([] if w is None else [w]), k)
     states = da.map_blocks(
         _block_state,
