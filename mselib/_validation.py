@@ -189,7 +189,7 @@ def raise_nonfinite(
 ) -> NoReturn:
     """Explain why a sum of ``quantity`` terms is not finite, and raise ``ValueError``.
 
-    Called only after a metric's accumulated sum came out NaN or inf: either an
+    Called only after an accumulated sum came out NaN or inf: either an
     input holds NaN/inf (reported with its first index), or every input is
     finite and the sum overflowed float64.
     """
@@ -210,7 +210,7 @@ def raise_nonfinite(
 
 
 # ----------------------------------------------------------------------------------
-# Checks for the Monte Carlo routines in :mod:`mselib.decomposition`.
+# Options: scalars, flags, choices, generators, and functions supplied by the user.
 
 
 def check_generator(value: Any, name: str) -> np.random.Generator:
@@ -226,18 +226,6 @@ def check_generator(value: Any, name: str) -> np.random.Generator:
         f"{name} must be a numpy.random.Generator (e.g. np.random.default_rng(seed)); "
         f"got {type(value).__name__} {value!r}.{hint}"
     )
-
-
-def check_count(value: Any, name: str, minimum: int = 1) -> int:
-    """An integer (Python or NumPy, not bool) that is at least ``minimum``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an integer >= {minimum}; got {type(value).__name__} {value!r}."
-        )
-    count = int(value)
-    if count < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {count}.")
-    return count
 
 
 def _to_float(value: numbers.Real, name: str, expected: str) -> float:
@@ -324,25 +312,6 @@ def check_flag(value: Any, name: str) -> bool:
     return bool(value)
 
 
-def _check_real_number(value: Any, name: str, *, strict: bool) -> float:
-    """A finite real number (not bool) that is ``> 0`` (``strict``) or ``>= 0``."""
-    bound = "> 0" if strict else ">= 0"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a real number (a finite float {bound}); "
-            f"got {type(value).__name__} {value!r}."
-        )
-    result = _to_float(value, name, f"a finite number {bound}")
-    if not (math.isfinite(result) and (result > 0 if strict else result >= 0)):
-        raise ValueError(f"{name} must be a finite number {bound}; got {value!r}.")
-    return result
-
-
-def check_nonnegative_real(value: Any, name: str) -> float:
-    """A finite real number >= 0 (a standard deviation, say)."""
-    return _check_real_number(value, name, strict=False)
-
-
 def check_user_function(value: Any, name: str, expected: str) -> None:
     """Refuse a non-callable ``value``; ``expected`` describes the call signature."""
     if not callable(value):
@@ -382,7 +351,7 @@ def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
 
 
 # ----------------------------------------------------------------------------------------------
-# Checks for the gradients (mselib.gradients): vectors, design matrices, steps, and results.
+# Arrays: vectors, design matrices, and results that must be finite.
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:
@@ -484,13 +453,8 @@ def check_finite_output(values: np.ndarray, quantity: str, **arrays: np.ndarray 
     raise_nonfinite(quantity, subject=quantity, **arrays)
 
 
-def check_positive_real(value: Any, name: str) -> float:
-    """A finite real number > 0 (a step size, a threshold)."""
-    return _check_real_number(value, name, strict=True)
-
-
 # ----------------------------------------------------------------------------------------------
-# Checks for the classification losses (mselib.classification): logits, labels, weights.
+# Arrays of any shape, and sample weights.
 
 
 def check_real_array(value: Any, name: str) -> np.ndarray:
@@ -505,7 +469,7 @@ def check_real_array(value: Any, name: str) -> np.ndarray:
 def check_sample_weight(value: Any, n: int) -> Weights | None:
     """Optional weights for ``n`` samples: None, or the checked :class:`Weights`.
 
-    The rules are those of the metrics: 1-D of length ``n``, finite, non-negative, with
+    The rules: 1-D of length ``n``, finite, non-negative, with
     a positive sum. The weights are not rescaled (see :func:`_check_weights`).
     """
     if value is None:
@@ -514,7 +478,7 @@ def check_sample_weight(value: Any, n: int) -> Weights | None:
 
 
 # ----------------------------------------------------------------------------------------------
-# Checks for the likelihoods (mselib.likelihood): one output, and a representable result.
+# Results: a value computed from finite inputs that must itself be finite.
 
 
 def check_finite_value(value: float, quantity: str, hint: str) -> float:
