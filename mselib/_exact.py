@@ -71,12 +71,15 @@ def _column_bits(A: np.ndarray) -> int:
 def _exact_is_cheap(X: np.ndarray) -> bool:
     """Whether ``method="auto"`` takes the exact path for the checked design ``X``.
 
-    Only small problems qualify (at most ``_EXACT_MAX_FEATURES`` columns and
-    ``_EXACT_PRODUCTS`` integer products); for those the exponents are measured and
-    the modelled cost must stay within ``_EXACT_BUDGET``.
+    Only small problems with at least as many rows as columns qualify (at most
+    ``_EXACT_MAX_FEATURES`` columns and ``_EXACT_PRODUCTS`` integer products); for
+    those the exponents are measured and the modelled cost must stay within
+    ``_EXACT_BUDGET``. The model prices the full-rank solution; a rank-deficient X
+    found on this path is not solved exactly (see :func:`_exact_solution`).
     """
     n, p = X.shape
-    small = p <= _EXACT_MAX_FEATURES and n * p * (p + 1) // 2 <= _EXACT_PRODUCTS
+    # n < p: X is rank-deficient, and only the (unmodelled) minimum-norm path is left.
+    small = p <= min(n, _EXACT_MAX_FEATURES) and n * p * (p + 1) // 2 <= _EXACT_PRODUCTS
     if small:  # only then is it worth measuring the exponents
         bits = _column_bits(X)
         small = bits <= _EXACT_MAX_BITS and _exact_cost(n, p, bits) <= _EXACT_BUDGET
@@ -145,10 +148,15 @@ def _gram_integer(X: np.ndarray, y: np.ndarray) -> tuple[list[list[int]], list[i
     return [[int(G[j, k]) for k in range(p + 1)] for j in range(p)], exps
 
 
-def _exact_solution(X: np.ndarray, y: np.ndarray) -> tuple[list[Fraction], int]:
+def _exact_solution(
+    X: np.ndarray, y: np.ndarray, *, min_norm: bool = True
+) -> tuple[list[Fraction] | None, int]:
     """The exact least-squares solution of the float64 data and the exact rank of X.
 
-    Full rank: the unique solution. Otherwise the minimum-norm solution: with ``S``
+    Full rank: the unique solution. Otherwise, with ``min_norm=False``, None and the
+    rank (found at the cost of one elimination on the Gram matrix); with
+    ``min_norm=True`` the minimum-norm solution, whose cost this module's model does
+    not bound (its integers widen by the spread of the column exponents): with ``S``
     the pivot columns, ``B = X[:, S]`` is a basis of the column space and
     ``X = B F`` with ``F = (B^T B)^{-1} B^T X``; then ``w = F^T (F F^T)^{-1} c``,
     where ``c = (B^T B)^{-1} B^T y`` fits ``y`` on the basis.
@@ -162,6 +170,8 @@ def _exact_solution(X: np.ndarray, y: np.ndarray) -> tuple[list[Fraction], int]:
             return [
                 Fraction(N[k][0], det) * Fraction(2) ** (exps[p] - exps[k]) for k in range(p)
             ], p
+    if not min_norm:  # the rank of X is that of its Gram matrix, whatever the scaling
+        return None, len(_bareiss([row[:p] for row in G], p))
     # Rank-deficient. The minimum norm is not invariant under scaling columns, so go
     # back to the true scale: multiply column k by 2**(e_k - e_min), an integer.
     low = min(exps[:p])

@@ -116,12 +116,16 @@ def _singular_message(rank: int | None, n: int, p: int, kappa: float, limit: flo
     )
 
 
-def _solve_exact(X: np.ndarray, y: np.ndarray, on_singular: str, limit: float) -> np.ndarray:
+def _solve_exact(
+    X: np.ndarray, y: np.ndarray, on_singular: str, limit: float, min_norm: bool = True
+) -> np.ndarray:
+    """The exact path. A rank-deficient X gets the exact minimum-norm solution only with
+    ``on_singular="warn"`` and ``min_norm``; with ``"raise"`` none is computed."""
     n, p = X.shape
-    w, rank = _exact_solution(X, y)
+    w, rank = _exact_solution(X, y, min_norm=min_norm and on_singular == "warn")
     if rank < p:
         _report_singular(_singular_message(rank, n, p, math.inf, limit), on_singular)
-        return _to_float(w)
+        return _to_float(w) if w is not None else _min_norm_svd(X, y)
     kappa = _condition(np.linalg.qr(np.ldexp(X, -_column_exponents(X)), mode="r"))
     if kappa >= limit:
         _report_singular(_singular_message(None, n, p, kappa, limit), on_singular)
@@ -163,9 +167,19 @@ def _solver(design: np.ndarray, method: str) -> _Kernel:
     Returned rather than called, so that a warning it emits points at the same
     frame whichever public function asked for the solution.
     """
-    if method == "exact" or (method == "auto" and _exact_is_cheap(design)):
+    if method == "exact":
         return _solve_exact
+    if method == "auto" and _exact_is_cheap(design):
+        return _solve_exact_bounded
     return _solve_qr
+
+
+def _solve_exact_bounded(
+    X: np.ndarray, y: np.ndarray, on_singular: str, limit: float
+) -> np.ndarray:
+    """``"auto"``'s exact path: a rank-deficient X gets the SVD's minimum-norm solution,
+    since the cost of the exact one is not bounded by the model that chose this path."""
+    return _solve_exact(X, y, on_singular, limit, False)
 
 
 # ----------------------------------------------------------------------------------
@@ -212,18 +226,22 @@ def ols(
         ``"qr"`` uses Householder QR followed by iterative refinement with residuals
         computed in extended precision (x87 80-bit or double-double). ``"auto"``
         takes ``"exact"`` for small problems (``n * p * (p + 1) / 2`` up to 300,000,
-        at most 40 features) whose cost, modelled from ``n``, ``p`` and the spread of
-        the exponents in each column, is at most that of 365 x 40 standard normal
-        data (about 0.3 s), and ``"qr"`` otherwise: both reach the same accuracy, and
-        "auto" never takes the exact path where its big integers would grow long
-        (one row of 1e-300 among values near 1 makes them 1,000 bits wide).
+        at most 40 features and no more features than samples) whose cost, modelled
+        from ``n``, ``p`` and the spread of the exponents in each column, is at most
+        that of 365 x 40 standard normal data (about 0.3 s), and ``"qr"``
+        otherwise: both reach the same accuracy, and "auto" never takes the exact
+        path where its big integers would grow long (one row of 1e-300 among values
+        near 1 makes them 1,000 bits wide), nor computes an exact minimum-norm
+        solution for a rank-deficient X.
     on_singular : {"raise", "warn"}, default "raise"
         What to do when X is rank-deficient (its exact rank, with ``"exact"``, is below
         ``n_features``) or numerically singular (the condition number of X with its
         columns scaled to unit norm is at least `cond_limit`): raise
         :class:`numpy.linalg.LinAlgError`, or emit a :class:`SingularDesignWarning` and
-        return the minimum-norm least-squares solution: exact when ``"exact"`` finds
-        the exact rank below ``n_features``; otherwise from the SVD, with singular
+        return the minimum-norm least-squares solution: exact when
+        ``method="exact"`` finds the exact rank below ``n_features`` (this can take
+        long: its integers widen with the spread of the column exponents); otherwise
+        from the SVD, with singular
         values below ``max(n, p) * eps`` times the largest treated as zero, as
         :func:`numpy.linalg.lstsq` computes it.
     cond_limit : float, optional
