@@ -65,7 +65,12 @@ def _tri_solve(R: np.ndarray, b: np.ndarray, transpose: bool = False) -> np.ndar
     return x
 
 def _condition(R: np.ndarray) -> float:
-    """2-norm condition number of ``R`` (and of X) with columns scaled to unit norm."""
+    """2-norm condition number of ``R`` (and of X) with columns scaled to unit norm.
+
+    The columns are first scaled by powers of two (exact) so that their norms neither
+    overflow nor underflow, whatever the magnitude of ``R``.
+    """
+    R = np.ldexp(R, -_column_exponents(R))
     norms = np.linalg.norm(R, axis=0)
     if not np.all(norms > 0):
         return math.inf

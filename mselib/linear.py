@@ -28,6 +28,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable
+from decimal import Decimal, localcontext
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -40,7 +41,6 @@ from mselib._threads import one_blas_thread
 from mselib._validation import (
     check_choice,
     check_design,
-    check_finite_output,
     check_flag,
     check_scalar,
     check_vector,
@@ -61,6 +61,8 @@ __all__ = [
 ]
 
 _EPS = float(np.finfo(np.float64).eps)  # 2**-52
+_MAX = float(np.finfo(np.float64).max)
+_NORMAL = float(np.finfo(np.float64).smallest_normal)
 _CHECK_EVERY = 64  # gradient descent looks for a non-finite iterate every this many steps
 
 
@@ -133,10 +135,44 @@ def _solve_exact(
     return _to_float(w)
 
 
+def _check_solution(w: np.ndarray) -> np.ndarray:
+    """``w`` if every coefficient is finite; else the ValueError of :func:`_to_float`."""
+    if not np.all(np.isfinite(w)):
+        raise ValueError(
+            "the least-squares solution overflows float64 (a coefficient exceeds "
+            f"{np.finfo(np.float64).max:.3g}); expected data whose solution is representable. "
+            "Rescale the columns of X or y."
+        )
+    return w
+
+
+def _exponent(v: np.ndarray) -> int:
+    """The ``e`` such that ``ldexp(v, -e)`` has its largest |entry| in [1, 2) (0 if v is 0)."""
+    top = float(np.max(np.abs(v))) if v.size else 0.0
+    return math.frexp(top)[1] - 1 if top > 0 else 0
+
+
+def _safe_exponent(v: np.ndarray, bound: int = 200) -> int:
+    """:func:`_exponent`, or 0 when ``v`` is moderate (largest |entry| within 2**+-bound).
+
+    Scaling by ``2**-e`` is exact, but is applied only where it is needed, so that
+    results on moderately scaled data stay bit-for-bit those of the unscaled formulas.
+    """
+    e = _exponent(v)
+    return e if abs(e) > bound else 0
+
+
 def _min_norm_svd(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The minimum-norm solution for X truncated at its numerical rank (``lstsq``'s cutoff)."""
-    with one_blas_thread():
-        return np.linalg.lstsq(X, y, rcond=None)[0]
+    """The minimum-norm solution for X truncated at its numerical rank (``lstsq``'s cutoff).
+
+    X and y are each scaled by a power of two (exact) when their magnitudes are
+    extreme: ``(cX)^+ (dy) = (d / c) X^+ y``. Raises ValueError if the solution
+    overflows float64.
+    """
+    x_exp, y_exp = _safe_exponent(X), _safe_exponent(y)
+    with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
+        w = np.linalg.lstsq(np.ldexp(X, -x_exp), np.ldexp(y, -y_exp), rcond=None)[0]
+        return _check_solution(np.ldexp(w, y_exp - x_exp))
 
 
 def _solve_qr(X: np.ndarray, y: np.ndarray, on_singular: str, limit: float) -> np.ndarray:
@@ -155,7 +191,7 @@ def _solve_qr(X: np.ndarray, y: np.ndarray, on_singular: str, limit: float) -> n
             f"columns {kappa:.3g}); the solution may have fewer correct digits than the "
             f"data allow. method='exact' solves the problem in rational arithmetic."
         )
-    return w
+    return _check_solution(w)
 
 
 _Kernel = Callable[[np.ndarray, np.ndarray, str, float], np.ndarray]
@@ -369,12 +405,24 @@ def ols_normal_equations(X: ArrayLike, y: ArrayLike) -> np.ndarray:
     numpy.linalg.LinAlgError
         If :math:`X^\top X` is exactly singular in floating point. A nearly singular
         one is *not* detected: the result is then silently inaccurate.
-    ValueError, TypeError
+    ValueError
+        If the solution overflows float64, or on invalid input as for :func:`ols`.
+    TypeError
         On invalid input, as for :func:`ols`.
 
     See Also
     --------
     ols : Accurate least squares.
+
+    Notes
+    -----
+    When a column of X or y has entries beyond about :math:`2^{\pm 200}` in
+    magnitude, so that :math:`X^\top X` or :math:`X^\top y` could overflow or
+    underflow, each column of X (and y) is first scaled by a power of two, which is
+    exact and changes the solution only by the same powers of two; the scaled
+    :math:`X^\top X` is still formed and solved, and still loses digits to the
+    square of the condition number (of X with its columns so scaled). Moderately
+    scaled data are used as given.
 
     Examples
     --------
@@ -383,12 +431,24 @@ def ols_normal_equations(X: ArrayLike, y: ArrayLike) -> np.ndarray:
     array([1., 2.])
     """
     design, target = _check_problem(X, y)
+    col_exp = _column_exponents(design)
+    y_exp = _exponent(target)
+    if np.all(np.abs(col_exp) <= 200) and abs(y_exp) <= 200:
+        col_exp, y_exp = np.zeros_like(col_exp), 0  # moderate: the formula as written
+    design = np.ldexp(design, -col_exp)
+    target = np.ldexp(target, -y_exp)
+    gram = design.T @ design
+    rhs = design.T @ target
     with np.errstate(over="ignore", invalid="ignore"):
-        gram = design.T @ design
-        rhs = design.T @ target
-    check_finite_output(gram, "X^T X", X=design)
-    check_finite_output(rhs, "X^T y", X=design, y=target)
-    return np.linalg.solve(gram, rhs)
+        w = np.ldexp(np.linalg.solve(gram, rhs), y_exp - col_exp)
+    if not np.all(np.isfinite(w)):
+        raise ValueError(
+            "the normal-equations solution overflows float64 (a coefficient exceeds "
+            f"{np.finfo(np.float64).max:.3g}, or X^T X is too nearly singular); expected "
+            "data whose solution is representable. Rescale the columns of X or y, or use "
+            "ols."
+        )
+    return w
 
 
 def gradient_descent(
@@ -430,8 +490,11 @@ def gradient_descent(
     Raises
     ------
     ValueError
-        On invalid input, or when the iterates overflow float64 (a step above
-        :math:`2 / L` makes them grow geometrically); the message gives :math:`2 / L`.
+        On invalid input; when `n_steps` is so large that the path, ``(n_steps + 1) *
+        n_features * 8`` bytes, cannot be allocated (the message gives the size); or
+        when the iterates overflow float64 (a step above :math:`2 / L` makes them grow
+        geometrically): the message gives :math:`2 / L`, computed without overflow
+        and flagged when it is itself beyond the float64 range.
     TypeError
         On non-real input, a non-real `step` or a non-integer `n_steps`.
 
@@ -460,7 +523,17 @@ def gradient_descent(
         if w0 is None
         else check_vector(w0, "w0", p, f" (one weight per column of X, n_features = {p})")
     )
-    path = np.empty((count + 1, p))
+    try:
+        path = np.empty((count + 1, p))
+    except (MemoryError, ValueError, OverflowError) as err:
+        need = (count + 1) * p * 8
+        raise ValueError(
+            f"n_steps = {count} is too large: the path of shape (n_steps + 1, n_features) = "
+            f"({count + 1}, {p}) needs {need} bytes ({need / 2**30:.4g} GiB) of float64, "
+            f"which could not be allocated ({type(err).__name__}: {err}); expected a path "
+            f"that fits in memory (at most {np.iinfo(np.intp).max} bytes can be addressed). "
+            f"Use fewer steps."
+        ) from None
     path[0] = start
     _descend(design, target, eta, path)
     return path
@@ -492,12 +565,28 @@ def _descend(X: np.ndarray, y: np.ndarray, eta: float, path: np.ndarray) -> None
 
 def _raise_diverged(X: np.ndarray, eta: float, step: int) -> None:
     """Explain that gradient descent overflowed float64 at ``step``, with the bound 2 / L."""
-    lipschitz = 2.0 / X.shape[0] * float(np.linalg.norm(X, 2)) ** 2
+    x_exp = _exponent(X)  # sigma_max(X) = 2**x_exp * sigma_max(X / 2**x_exp), exactly
+    sigma = float(np.linalg.norm(np.ldexp(X, -x_exp), 2))
+    mantissa = 2.0 / X.shape[0] * sigma * sigma  # L = mantissa * 2**(2 * x_exp)
     raise ValueError(
         f"gradient descent diverged: the iterate overflowed float64 at step {step}; "
-        f"expected step < 2 / L = {2 / lipschitz:.6g} (L = 2/n * sigma_max(X)^2 = "
-        f"{lipschitz:.6g}); got step = {eta!r}."
+        f"expected step < 2 / L = {_format_pow2(2.0 / mantissa, -2 * x_exp)} "
+        f"(L = 2/n * sigma_max(X)^2 = {_format_pow2(mantissa, 2 * x_exp)}); "
+        f"got step = {eta!r}."
     )
+
+
+def _format_pow2(mantissa: float, exponent: int) -> str:
+    """``mantissa * 2**exponent`` to 6 digits, saying so when it is outside float64."""
+    with np.errstate(over="ignore", under="ignore"):
+        value = float(np.ldexp(mantissa, exponent))
+    if math.isfinite(value) and (value == 0) == (mantissa == 0) and abs(value) >= _NORMAL:
+        return f"{value:.6g}"
+    with localcontext() as ctx:
+        ctx.prec = 40
+        exact = Decimal(mantissa) * Decimal(2) ** exponent
+    where = "above the largest float64" if abs(exact) > 1 else "below the smallest normal float64"
+    return f"{float(exact.scaleb(-exact.adjusted())):.6g}e{exact.adjusted():+d} ({where})"
 
 
 # ----------------------------------------------------------------------------------
@@ -526,9 +615,12 @@ class OLSInference(NamedTuple):
     dof: int
 
 
-def _full_rank_r(X: np.ndarray, function: str) -> np.ndarray:
-    """R of a thin QR of X, after checking that X has full column rank numerically.
+def _full_rank_r(X: np.ndarray, function: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(R, e)``: R of a thin QR of ``ldexp(X, -e)``, after checking X's column rank.
 
+    ``e`` holds the per-column power-of-two exponents of :func:`_column_exponents`
+    (zeros when every column is moderate, within 2**+-200), so that the QR neither
+    overflows nor underflows: Householder QR commutes exactly with such scaling.
     The test is the one :func:`ols` applies by default: the condition number of X
     with unit-norm columns must stay below ``1 / (max(n, p) * eps)``.
     """
@@ -538,7 +630,11 @@ def _full_rank_r(X: np.ndarray, function: str) -> np.ndarray:
             f"{function} needs X of full column rank; got X with shape {X.shape}, "
             f"n_samples = {n} < n_features = {p}, so its rank is at most {n}."
         )
-    R = np.linalg.qr(X, mode="r")
+    col_exp = _column_exponents(X)
+    if np.all(np.abs(col_exp) <= 200):
+        col_exp = np.zeros_like(col_exp)
+    with one_blas_thread():
+        R = np.linalg.qr(np.ldexp(X, -col_exp), mode="r")
     limit = _default_cond_limit(n, p)
     kappa = _condition(R)
     if not kappa < limit:
@@ -547,7 +643,7 @@ def _full_rank_r(X: np.ndarray, function: str) -> np.ndarray:
             f"singular: the condition number of X with unit-norm columns is {kappa:.3g} "
             f">= {limit:.3g} = 1 / (max(n, p) * eps). Remove or combine dependent columns."
         )
-    return R
+    return R, col_exp
 
 
 def _has_constant_column(X: np.ndarray) -> bool:
@@ -605,6 +701,11 @@ def ridge(
     :math:`w_\alpha = V \operatorname{diag}\big(s_j / (s_j^2 + \alpha)\big) U^\top y_c`.
     No :math:`X^\top X` is formed, so an ill-conditioned X loses no more digits than
     the SVD does (about :math:`\kappa u` relative to the largest singular value).
+    X and y of extreme magnitude (beyond about :math:`2^{\pm 200}`) are scaled by
+    powers of two, exactly, and the factors :math:`s_j / (s_j^2 + \alpha)` are
+    carried as a float times a power of two; the means are computed on data scaled
+    down by a power of two when their sums would overflow. Only a coefficient or
+    intercept that itself exceeds the float64 range raises.
 
     Examples
     --------
@@ -622,27 +723,80 @@ def ridge(
     target = check_vector(y, "y", n, f" (one target per row of X, n_samples = {n})")
     penalty = check_scalar(alpha, "alpha", low=0)
     intercept_wanted = check_flag(fit_intercept, "fit_intercept")
+    # X and y are scaled by powers of two (exact) when extreme: X' = X 2**-x_exp,
+    # y' = y 2**-y_exp; then s = s' 2**x_exp and every factor is kept as a float
+    # times a power of two, so that nothing overflows or underflows on the way.
+    x_exp, y_exp = _safe_exponent(design), _safe_exponent(target)
+    design, target = np.ldexp(design, -x_exp), np.ldexp(target, -y_exp)
     if intercept_wanted:
-        x_mean = design.mean(axis=0)
-        y_mean = float(target.mean())
+        x_mean, y_mean = _mean(design), float(_mean(target))
         design = design - x_mean
         target = target - y_mean
     with one_blas_thread():
         U, s, Vt = np.linalg.svd(design, full_matrices=False)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        if penalty == 0:
-            cutoff = max(n, p) * _EPS * (float(s[0]) if s.size else 0.0)
-            factor = np.where(s > cutoff, 1 / np.where(s > cutoff, s, 1.0), 0.0)
-        else:
-            factor = s / (s * s + penalty)
-        coef = Vt.T @ (factor * (U.T @ target))
-        intercept = y_mean - float(x_mean @ coef) if intercept_wanted else 0.0
+    s_frac, s_exp = np.frexp(s)  # s' = s_frac * 2**s_exp, s_frac in [0.5, 1) or 0
+    if penalty == 0:
+        cutoff = max(n, p) * _EPS * (float(s[0]) if s.size else 0.0)
+        kept = s > cutoff
+        factor = np.where(kept, 1 / np.where(kept, s_frac, 1.0), 0.0)  # 1 / s'
+        f_exp = -s_exp
+    else:
+        # s / (s^2 + alpha) = s_frac / (s_frac^2 2**-shift + a_frac 2**(r - shift))
+        #                     * 2**(-x_exp - s_exp - shift), with r, shift as below.
+        a_frac, a_exp = math.frexp(penalty)
+        r = a_exp - 2 * x_exp - 2 * s_exp
+        shift = np.maximum(r, 0)
+        with np.errstate(under="ignore"):
+            denom = np.ldexp(s_frac * s_frac, -shift) + np.ldexp(a_frac, r - shift)
+        # denom >= 1/4 unless s = 0 (then the factor is 0 and denom may underflow to 0)
+        factor = s_frac / np.where(s_frac > 0, denom, 1.0)
+        f_exp = -s_exp - shift
+    # term_j = factor_j (U^T y')_j 2**(f_exp_j - x_exp + y_exp); coef = V term
+    term = factor * (U.T @ target)
+    t_exp = f_exp - x_exp + y_exp
+    nonzero = term != 0  # a zero term may carry any exponent: leave it out of the max
+    top = int(np.max((np.frexp(term)[1] + t_exp)[nonzero])) if np.any(nonzero) else 0
+    with np.errstate(over="ignore", under="ignore"):
+        coef_scaled = Vt.T @ np.ldexp(term, t_exp - top)  # coef = coef_scaled * 2**top
+        coef = np.ldexp(coef_scaled, top)
+        intercept = (
+            _intercept(y_mean, y_exp, x_mean, x_exp, coef_scaled, top)
+            if intercept_wanted
+            else 0.0
+        )
     if not (np.all(np.isfinite(coef)) and math.isfinite(intercept)):
         raise ValueError(
             "the ridge solution overflows float64 although X and y are finite; expected "
             "data whose solution is representable. Rescale the columns of X or y."
         )
     return RidgeFit(coef, intercept)
+
+
+def _mean(v: np.ndarray) -> np.ndarray:
+    """``v.mean(axis=0)``, computed on ``v / 2**k`` when the plain sum overflows."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = v.mean(axis=0)
+    if np.all(np.isfinite(mean)):
+        return mean
+    k = v.shape[0].bit_length() + 1  # |sum of v / 2**k| < 2**1024
+    return np.ldexp(np.ldexp(v, -k).mean(axis=0), k)
+
+
+def _intercept(
+    y_mean: float, y_exp: int, x_mean: np.ndarray, x_exp: int, coef: np.ndarray, c_exp: int
+) -> float:
+    """``b = 2**y_exp y_mean - 2**(x_exp + c_exp) x_mean @ coef``, without overflow or
+    underflow on the way.
+
+    The dot product is taken of ``x_mean`` and ``coef`` scaled by powers of two, so
+    the scaling is exact and the result is what the plain formula gives whenever
+    that does not overflow.
+    """
+    m_exp, w_exp = _exponent(x_mean), _exponent(coef)
+    dot = float(np.ldexp(x_mean, -m_exp) @ np.ldexp(coef, -w_exp))
+    d_exp = m_exp + w_exp + x_exp + c_exp
+    top = max(d_exp, y_exp + math.frexp(y_mean)[1])
+    return float(np.ldexp(np.ldexp(y_mean, y_exp - top) - np.ldexp(dot, d_exp - top), top))
 
 
 def leverage(X: ArrayLike) -> np.ndarray:
@@ -677,6 +831,16 @@ def leverage(X: ArrayLike) -> np.ndarray:
     --------
     ols_inference : Standard errors, which use the same QR factor.
 
+    Notes
+    -----
+    H is invariant under scaling the columns of X, so columns of extreme magnitude
+    (beyond about :math:`2^{\pm 200}`) are first scaled by powers of two, which is
+    exact. The computed squared row norms can miss the bounds by an ulp of rounding
+    (1 + 2.2e-16, or 0.19999999999999993 for ``1/5``); they are clipped to
+    :math:`[0, 1]`, and to at least ``1 / n_samples`` when X has a constant non-zero
+    column, so the documented bounds hold exactly (the sum then equals
+    ``n_features`` up to rounding).
+
     Examples
     --------
     >>> import mselib as ml
@@ -688,10 +852,13 @@ def leverage(X: ArrayLike) -> np.ndarray:
     numpy.linalg.LinAlgError: leverage needs X of full column rank; X is rank-deficient ...
     """
     design = check_design(X, "X")
-    _full_rank_r(design, "leverage")
+    n = design.shape[0]
+    _, col_exp = _full_rank_r(design, "leverage")
     with one_blas_thread():
-        Q = np.linalg.qr(design, mode="reduced")[0]
-    return np.einsum("ij,ij->i", Q, Q)
+        Q = np.linalg.qr(np.ldexp(design, -col_exp), mode="reduced")[0]
+    h = np.einsum("ij,ij->i", Q, Q)
+    low = 1.0 / n if _has_constant_column(design) else 0.0
+    return np.clip(h, low, 1.0)
 
 
 def ols_inference(X: ArrayLike, y: ArrayLike) -> OLSInference:
@@ -742,10 +909,14 @@ def ols_inference(X: ArrayLike, y: ArrayLike) -> OLSInference:
     -----
     :math:`(X^\top X)^{-1} = R^{-1} R^{-\top}` for the R of a Householder QR of X, so
     the diagonal is the squared row norms of :math:`R^{-1}`; :math:`X^\top X` is
-    never formed. Residuals are computed in compensated arithmetic (Dot2 of Ogita,
-    Rump and Oishi 2005), which matters when the fitted values are differences of
-    large terms. On NIST's Longley data the certified values are reproduced to
-    about 12 significant digits or better.
+    never formed. Columns of X and y of extreme magnitude (beyond about
+    :math:`2^{\pm 200}`) are scaled by powers of two before the QR factorisation and
+    the sums of squares, and the results scaled back exactly, so that nothing
+    overflows or underflows on the way; a standard error that itself exceeds the
+    float64 range raises ValueError. Residuals are computed in compensated
+    arithmetic (Dot2 of Ogita, Rump and Oishi 2005), which matters when the fitted
+    values are differences of large terms. On NIST's Longley data the certified
+    values are reproduced to about 12 significant digits or better.
 
     Examples
     --------
@@ -766,9 +937,20 @@ def ols_inference(X: ArrayLike, y: ArrayLike) -> OLSInference:
             f"ols_inference needs more samples than features to estimate the noise "
             f"variance (n - p >= 1 degrees of freedom); got X with shape {design.shape}."
         )
-    R = _full_rank_r(design, "ols_inference")
-    coef = _solver(design, "auto")(design, target, "raise", _default_cond_limit(n, p))
-    resid = _residual_compensated(design, target, coef)
+    R, col_exp = _full_rank_r(design, "ols_inference")
+    # Everything below works on X and y scaled by powers of two (exact), and scales
+    # back at the end: X' = X 2**-col_exp, y' = y 2**-y_exp, w' = w 2**(col_exp - y_exp),
+    # so that a coefficient that underflows float64 does not spoil the residuals.
+    y_exp = _exponent(target)
+    if abs(y_exp) <= 200 and not np.any(col_exp):
+        y_exp = 0  # moderate data: the formulas as written
+    design, target = np.ldexp(design, -col_exp), np.ldexp(target, -y_exp)
+    w = _solver(design, "auto")(design, target, "raise", _default_cond_limit(n, p))
+    with np.errstate(over="ignore", under="ignore"):
+        coef = _check_solution(np.ldexp(w, y_exp - col_exp))
+        resid = _residual_compensated(design, target, w)
+    r_exp = _safe_exponent(resid)  # SSE = sse * 4**(r_exp + y_exp), SST = sst * 4**y_exp
+    resid = np.ldexp(resid, -r_exp)
     sse = float(np.dot(resid, resid))
     centred = _has_constant_column(design)
     if centred:
@@ -788,8 +970,19 @@ def ols_inference(X: ArrayLike, y: ArrayLike) -> OLSInference:
         r_inv = np.linalg.solve(R, np.eye(p))
     dof = n - p
     s = math.sqrt(sse / dof)
-    std_err = s * np.sqrt(np.einsum("ij,ij->i", r_inv, r_inv))
-    return OLSInference(coef, std_err, s, 1.0 - sse / sst, dof)
+    with np.errstate(over="ignore", under="ignore"):
+        r2 = 1.0 - float(np.ldexp(sse / sst, 2 * r_exp))
+        resid_std = float(np.ldexp(s, r_exp + y_exp))
+        std_err = np.ldexp(
+            s * np.sqrt(np.einsum("ij,ij->i", r_inv, r_inv)), r_exp + y_exp - col_exp
+        )
+    if not (math.isfinite(resid_std) and np.all(np.isfinite(std_err))):
+        raise ValueError(
+            f"the standard errors overflow float64 (s = {_format_pow2(s, r_exp + y_exp)}); "
+            "expected X and y whose standard errors are representable. Rescale the "
+            "columns of X or y."
+        )
+    return OLSInference(coef, std_err, resid_std, r2, dof)
 
 
 def james_stein(x: ArrayLike, *, sigma2: float, positive_part: bool = False) -> np.ndarray:
@@ -824,13 +1017,21 @@ def james_stein(x: ArrayLike, *, sigma2: float, positive_part: bool = False) -> 
         If x is the zero vector where the estimate is undefined: ``p >= 3`` with
         ``positive_part=False`` (division by zero; the positive-part estimate is 0
         there), or ``p == 1`` (the estimate :math:`x + \sigma^2/x` is unbounded near
-        0). For ``p == 2`` the estimate is :math:`x`, also at 0. Also on invalid input.
+        0). For ``p == 2`` the estimate is :math:`x`, also at 0. Also if the estimate
+        itself overflows float64, and on invalid input.
     TypeError
         On non-real input, a non-real ``sigma2`` or a non-bool ``positive_part``.
 
     See Also
     --------
     ridge : Shrinkage of regression coefficients by a penalty.
+
+    Notes
+    -----
+    :math:`\lVert x\rVert^2` is computed on :math:`x / \max_i |x_i|`, and when the
+    ratio :math:`(p - 2)\sigma^2 / \lVert x\rVert^2` (or an intermediate of it) is
+    beyond the float64 range it is carried as a float times a power of two: only an
+    estimate that is itself beyond the range raises.
 
     Examples
     --------
@@ -861,14 +1062,31 @@ def james_stein(x: ArrayLike, *, sigma2: float, positive_part: bool = False) -> 
             f"x is the zero vector (p = {p}); {why}. Expected x with a non-zero entry."
         )
     scaled = obs / top  # |x|^2 = top^2 * |scaled|^2 without overflow or underflow
-    ratio = (p - 2) * (variance / top) / top / float(np.dot(scaled, scaled))
+    norm2 = float(np.dot(scaled, scaled))
+    ratio = (p - 2) * (variance / top) / top / norm2
+    if not math.isfinite(ratio):  # an intermediate overflowed: ratio = frac * 2**exp
+        (v_frac, v_exp), (t_frac, t_exp) = math.frexp(variance), math.frexp(top)
+        frac, exp = (p - 2) * v_frac / (t_frac * t_frac) / norm2, v_exp - 2 * t_exp
+        if clip or exp < 1000:  # the factor is finite (0 when clipped)
+            with np.errstate(over="ignore"):
+                ratio = float(np.ldexp(frac, exp))
+        else:  # factor * x = x - ratio * x, with |ratio| > 2**1000 >> 1
+            with np.errstate(over="ignore", under="ignore"):
+                x_frac, x_exp = np.frexp(obs)
+                out = -np.ldexp(frac * x_frac, exp + x_exp)
+            return _check_estimate(out, variance, top)
     factor = 1.0 - ratio
     if clip:
         factor = max(0.0, factor)
-    if not math.isfinite(factor):
+    with np.errstate(over="ignore"):
+        return _check_estimate(factor * obs, variance, top)
+
+
+def _check_estimate(out: np.ndarray, variance: float, top: float) -> np.ndarray:
+    if not np.all(np.isfinite(out)):
         raise ValueError(
-            f"the shrinkage factor 1 - (p - 2) sigma2 / |x|^2 overflows float64 "
-            f"(sigma2 = {variance!r}, max |x| = {top!r}); expected sigma2 / |x|^2 "
+            f"the James-Stein estimate (1 - (p - 2) sigma2 / |x|^2) x overflows float64 "
+            f"(sigma2 = {variance!r}, max |x| = {top!r}); expected an estimate that is "
             f"representable. Rescale x and sigma2 together."
         )
-    return factor * obs
+    return out

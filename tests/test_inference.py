@@ -399,3 +399,193 @@ def test_james_stein_rejects_bad_x():
         ml.james_stein([], sigma2=1.0)
     with pytest.raises(ValueError, match=r"x contains \+inf at index 1"):
         ml.james_stein([1.0, np.inf, 2.0], sigma2=1.0)
+
+
+# ---------------------------------------------------------------- extreme scales
+# Each problem below is the power-of-two scaling of a moderate one; the oracle solves
+# the moderate problem by numpy (lstsq, pinv), scikit-learn or Fraction, and scales
+# the answer back exactly.
+def moderate_leverage(X) -> np.ndarray:
+    """diag of X X^+ for X with columns scaled to [1, 2): H is invariant to that."""
+    top = np.max(np.abs(X), axis=0)
+    Xm = np.ldexp(X, -(np.frexp(top)[1] - 1))
+    return np.diag(Xm @ np.linalg.pinv(Xm))
+
+
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.c_[np.ones(6), np.arange(6.0) * 2.0**520],
+        np.c_[np.ones(4), np.arange(4.0)] * 1e160,
+        np.c_[np.ones(5), np.arange(5.0)] * 2.0**-540,
+        np.c_[np.ones(5) * 1e-300, np.arange(5.0) * 1e300],
+        np.c_[np.ones(7) * 5e-324, np.arange(7.0) ** 2 * (1.7e308 / 36)],
+    ],
+    ids=["2**520", "1e160", "2**-540", "1e-300 and 1e300", "subnormal and huge"],
+)
+def test_leverage_at_extreme_scales(X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = ml.leverage(X)
+    close(h, [float(v) for v in brute_force_hat(X)], 1e-14)
+    close(h, moderate_leverage(X), 1e-13)
+
+
+def test_leverage_bounds_hold_exactly():
+    assert ml.leverage(np.random.default_rng(1).standard_normal((4, 4))).max() <= 1.0
+    assert np.all(ml.leverage(np.ones((5, 1))) >= 1 / 5)
+    rng = np.random.default_rng(2026)
+    for _ in range(400):
+        n = int(rng.integers(1, 12))
+        p = int(rng.integers(1, n + 1))
+        X = rng.standard_normal((n, p)) * 10.0 ** rng.integers(-3, 4)
+        intercept = bool(rng.integers(2))
+        if intercept:
+            X[:, 0] = rng.choice([1.0, 0.1, -3.0])
+        try:
+            h = ml.leverage(X)
+        except np.linalg.LinAlgError:
+            continue
+        assert np.all(h >= (1 / n if intercept else 0.0)) and np.all(h <= 1.0), (n, p, h)
+        assert math.isclose(h.sum(), p, rel_tol=1e-12)
+
+
+def oracle_inference(X, y, x_exp, y_exp):
+    """coef, std_err, s, r2 of the moderate problem X 2**-x_exp, y 2**-y_exp, scaled back."""
+    Xm, ym = np.ldexp(X, -np.asarray(x_exp)), np.ldexp(y, -y_exp)
+    n, p = Xm.shape
+    w = np.linalg.lstsq(Xm, ym, rcond=None)[0]
+    resid = ym - Xm @ w
+    s = math.sqrt(resid @ resid / (n - p))
+    pinv = np.linalg.pinv(Xm)
+    se = s * np.sqrt(np.sum(pinv * pinv, axis=1))
+    centred = bool(np.any(np.all(Xm == Xm[0], axis=0) & (Xm[0] != 0)))
+    dev = ym - ym.mean() if centred else ym
+    r2 = 1 - (resid @ resid) / (dev @ dev)
+    return (np.ldexp(w, y_exp - np.asarray(x_exp)), np.ldexp(se, y_exp - np.asarray(x_exp)),
+            math.ldexp(s, y_exp), r2)
+
+
+@pytest.mark.parametrize(
+    ("x_exp", "y_exp"),
+    [([0, 520], 0), ([0, -540], 0), ([-520, -520], 0), ([532, 532], 0), ([0, 0], -565),
+     ([0, 0], 996), ([0, 0], -520), ([-500, 500], 400), ([1000, -1000], 0)],
+)
+def test_ols_inference_at_extreme_scales(x_exp, y_exp):
+    rng = np.random.default_rng(0)
+    Xm = np.c_[np.ones(6), rng.standard_normal(6)]
+    ym = rng.standard_normal(6) + Xm @ [0.5, 2.0]
+    X, y = np.ldexp(Xm, x_exp), np.ldexp(ym, y_exp)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = ml.ols_inference(X, y)
+    coef, se, s, r2 = oracle_inference(X, y, x_exp, y_exp)
+    close(fit.coef, coef, 1e-13)
+    close(fit.std_err, se, 1e-12)
+    close(fit.resid_std, s, 1e-13)
+    assert math.isclose(fit.r2, r2, rel_tol=1e-14)
+    assert np.all(np.isfinite(fit.std_err))
+
+
+def test_ols_inference_reported_examples():
+    X = np.c_[np.ones(5), np.arange(5.0)] * 2.0**-520
+    y = np.array([0.0, 1, 1, 3, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = ml.ols_inference(X, y)
+        assert np.all(np.isfinite(fit.std_err)) and 1e155 < fit.std_err[0] < 1e157
+        X0 = np.c_[np.ones(5), np.arange(5.0)]
+        base = ml.ols_inference(X0, y)
+        for c in (1e-170, 1e300, 2.0**-520):
+            scaled = ml.ols_inference(X0, y * c)
+            assert math.isclose(scaled.r2, base.r2, rel_tol=1e-14)
+            close(scaled.std_err, base.std_err * c, 1e-14)
+        X = np.c_[np.ones(6), np.random.default_rng(0).standard_normal(6) * 2.0**-540]
+        fit = ml.ols_inference(X, np.arange(6.0))
+    coef, se, s, r2 = oracle_inference(X, np.arange(6.0), [0, -540], 0)
+    close(fit.coef, coef, 1e-13)
+    close(fit.std_err, se, 1e-12)
+    close(fit.resid_std, s, 1e-13)
+    assert math.isclose(fit.r2, r2, rel_tol=1e-13)
+
+
+def test_ols_inference_unrepresentable_std_err_is_an_error():
+    # y is orthogonal to X: coef = 0, but s = 2**31 / sqrt(3) and the standard error
+    # s / |x| = 2**1031 / sqrt(6) is not a float64.
+    X = np.array([[1.0], [1.0], [0.0], [0.0]]) * 2.0**-1000
+    with pytest.raises(ValueError, match=r"standard errors overflow float64"):
+        ml.ols_inference(X, np.array([1.0, -1.0, 1.0, -1.0]) * 2.0**30)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("alpha", [0.0, 1e-3, 1.0, 50.0])
+@pytest.mark.parametrize(
+    ("x_exp", "y_exp"),
+    [(300, 0), (-300, 0), (500, -500), (-500, 500), (0, 1000), (532, 0), (-520, 0),
+     (1000, -1000)],
+)
+def test_ridge_at_extreme_scales_matches_sklearn(fit_intercept, alpha, x_exp, y_exp):
+    # ridge(X 2**e, y 2**f, alpha 4**e) = (coef 2**(f - e), intercept 2**f).
+    Xm = np.c_[np.arange(5.0), np.arange(5.0) ** 2]
+    ym = np.array([0.0, 1, 1, 3, 2])
+    X, y = np.ldexp(Xm, x_exp), np.ldexp(ym, y_exp)
+    with np.errstate(all="ignore"):
+        scaled_alpha = float(np.ldexp(alpha, 2 * x_exp))
+    if alpha and float(np.ldexp(scaled_alpha, -2 * x_exp)) != alpha:
+        pytest.skip("alpha * 4**e is not a float64 (or is subnormal, hence rounded)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = ml.ridge(X, y, alpha=scaled_alpha, fit_intercept=fit_intercept)
+    if alpha == 0:
+        ref = np.linalg.lstsq(Xm - Xm.mean(0) if fit_intercept else Xm,
+                              ym - ym.mean() if fit_intercept else ym, rcond=None)[0]
+        b = ym.mean() - Xm.mean(0) @ ref if fit_intercept else 0.0
+    else:
+        model = Ridge(alpha=alpha, fit_intercept=fit_intercept, solver="svd").fit(Xm, ym)
+        ref, b = model.coef_, float(model.intercept_)
+    close(fit.coef, np.ldexp(ref, y_exp - x_exp), 1e-10)
+    assert math.isclose(fit.intercept, math.ldexp(b, y_exp), rel_tol=1e-10, abs_tol=0)
+
+
+def test_ridge_reported_examples():
+    X = np.c_[np.arange(5.0), np.arange(5.0) ** 2]
+    y = np.array([0.0, 1, 1, 3, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = ml.ridge(X * 1e160, y, alpha=1.0)
+    # X' = X 1e160, alpha' = 1 <=> X, alpha = 1e-320 (no longer a normal float): exact.
+    w, b = exact_ridge(X * 1e160, y, 1.0, True)
+    close(fit.coef, [float(v) for v in w], 1e-12)
+    close(fit.coef, [1.17142857e-160, -1.42857143e-161], 1e-8)
+    assert math.isclose(fit.intercept, float(b), rel_tol=1e-12)
+    # The means no longer overflow: representable solutions are returned.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = ml.ridge([[1e308], [1e308], [-1e308], [0.0]], [1.0, 2, 3, 4], alpha=1.0)
+        w, b = exact_ridge([[1e308], [1e308], [-1e308], [0.0]], [1.0, 2, 3, 4], 1.0, True)
+        close(fit.coef, [float(v) for v in w], 1e-13)
+        assert math.isclose(fit.intercept, float(b), rel_tol=1e-13)
+        fit = ml.ridge([[1.0], [2.0], [3.0]], [1.5e307, 1.5e307, -1e307], alpha=0.0)
+        close(fit.coef, [-1.25e307], 1e-14)
+        assert math.isclose(fit.intercept, 9.5e307 / 3, rel_tol=1e-14)
+        # ... while this intercept, 3.17e308, truly is not a float64.
+        with pytest.raises(ValueError, match=r"ridge solution overflows float64"):
+            ml.ridge([[1.0], [2.0], [3.0]], [1.5e308, 1.5e308, -1e308], alpha=0.0)
+
+
+def test_james_stein_factor_beyond_float64_range():
+    # The factor 1 - 998e306 / 4000 = -2.495e305 and the estimate -4.99e305 are finite.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ml.james_stein(2.0 * np.ones(1000), sigma2=1e306)
+        exact = (1 - 998 * Fraction(1e306) / 4000) * 2
+        close(out, np.full(1000, float(exact)), 1e-15)
+        # The ratio (p - 2) sigma2 / |x|^2 = 9.2e499 is not a float64, the estimate is.
+        x = [1e-300, 0.0, 3e-301]
+        ratio = Fraction(1e-100) / sum(Fraction(v) ** 2 for v in x)
+        close(ml.james_stein(x, sigma2=1e-100), [float((1 - ratio) * Fraction(v)) for v in x],
+              1e-15)
+        assert np.all(ml.james_stein(x, sigma2=1e-100, positive_part=True) == 0)
+        close(ml.james_stein([1e-300], sigma2=1e-100), [1e200], 1e-15)  # p = 1: x + s2/x
+    with pytest.raises(ValueError, match=r"James-Stein estimate .* overflows float64"):
+        ml.james_stein([1e-10, 0.0, 0.0], sigma2=1e300)
