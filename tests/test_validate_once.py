@@ -134,3 +134,27 @@ def test_every_public_function_is_covered() -> None:
               "OLSInference", "RidgeFit", "SingularDesignWarning", "RegressionAccumulator"}
     covered = {name.split()[0] for name in CALLS}
     assert set(ml.__all__) - exempt <= covered
+
+
+def _mselib_imports(module: str) -> set[str]:
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(ml.__file__).with_name(f"{module}.py").read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mselib"):
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("mselib")}
+    return found
+
+
+def test_layers_import_downwards_only() -> None:
+    """_validation imports nothing of mselib; a private engine imports no public module."""
+    assert _mselib_imports("_validation") == set()
+    engines = [m.name for m in pkgutil.iter_modules(ml.__path__) if m.name.startswith("_")]
+    assert {"_accumulate", "_exact", "_extended", "_refine", "_validation"} <= set(engines)
+    for engine in engines:
+        public = {m for m in _mselib_imports(engine) if not m.split(".")[-1].startswith("_")}
+        assert not public, f"{engine} imports public modules {public}"
