@@ -84,7 +84,9 @@ def mse_grad(
     is not the gradient. Each component is computed with two roundings (three
     with weights), so it is correct to a few units in the last place, unless it
     is so small (below about 1e-308) that it falls into float64's subnormal
-    range or underflows to 0.
+    range or underflows to 0. Where :math:`\hat y_{ij} - y_{ij}` itself overflows
+    although the gradient does not, the difference is taken of halves and the
+    result doubled last, with the same accuracy.
 
     Examples
     --------
@@ -101,11 +103,10 @@ def mse_grad(
     shape = np.shape(y_pred)  # validated above: rectangular, so this cannot fail
     scale = 2.0 / (c.weight_sum * c.n_outputs)
     with np.errstate(over="ignore", invalid="ignore"):  # diagnosed just below
-        grad = np.subtract(c.y_pred, c.y_true, dtype=np.float64)
-        if c.sample_weight is None:
-            grad *= scale
-        else:  # (2 / k) w_i / W times each error, scaled by powers of two: no underflow
-            grad = _weighted_share(grad, c.sample_weight, 2.0 / c.n_outputs, _weight_split(c))
+        diff = np.subtract(c.y_pred, c.y_true, dtype=np.float64)
+        grad = _scaled_errors(diff, c, scale)
+        if not np.isfinite(diff).all():  # y_pred - y_true overflowed: halve, then double
+            grad = _halved_errors(diff, grad, c, scale)
     check_finite_output(
         grad,
         "the gradient of the MSE",
@@ -114,6 +115,31 @@ def mse_grad(
         sample_weight=c.sample_weight,
     )
     return grad.reshape(shape)
+
+
+def _scaled_errors(diff: np.ndarray, c: Any, scale: float) -> np.ndarray:
+    """Each error times ``(2 / k) w_i / W``, or ``scale = 2 / (k n)``; may overwrite ``diff``."""
+    if c.sample_weight is None:
+        diff *= scale
+        return diff
+    # (2 / k) w_i / W times each error, scaled by powers of two: no underflow
+    return _weighted_share(diff, c.sample_weight, 2.0 / c.n_outputs, _weight_split(c))
+
+
+def _halved_errors(diff: np.ndarray, grad: np.ndarray, c: Any, scale: float) -> np.ndarray:
+    """``grad`` with its components where ``y_pred - y_true`` overflowed formed again.
+
+    There the difference is taken of halves, ``y_pred/2 - y_true/2`` (exact but for
+    the one rounding of the difference), scaled like every other error, and doubled
+    last: the component is inf only if the gradient itself is beyond float64.
+    """
+    over = ~np.isfinite(diff)
+    half = np.subtract(
+        np.multiply(c.y_pred, 0.5, dtype=np.float64), np.multiply(c.y_true, 0.5, dtype=np.float64)
+    )
+    half = np.where(over, half, 0.0)
+    fixed = _scaled_errors(half, c, scale)
+    return np.where(over, fixed * 2.0, grad)
 
 
 def linear_mse_grad(X: ArrayLike, y: ArrayLike, *, w: ArrayLike) -> np.ndarray:

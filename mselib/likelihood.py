@@ -12,8 +12,11 @@ For observations :math:`y_i = \hat y_i + \varepsilon_i` with independent noise,
 
 The sums of squared and absolute errors are those of :func:`mselib.mse` and
 :func:`mselib.mae` (times ``n``), so they are accumulated in float64 whatever the input
-dtype. Inputs are checked with the generic checks of :mod:`mselib._validation`; the one
-check that belongs to likelihoods alone (one output) lives here.
+dtype; where such a sum overflows or underflows float64 it is formed from terms scaled
+by powers of two, so a log-likelihood (or :math:`\hat\sigma^2`) is returned whenever it
+is itself representable. Inputs are checked with the generic checks of
+:mod:`mselib._validation`; the one check that belongs to likelihoods alone (one output)
+lives here.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mselib._accumulate import _sums
+from mselib._accumulate import _scaled_sums
 from mselib._validation import (
     check_finite_output,
     check_finite_value,
@@ -37,6 +40,34 @@ __all__ = ["GaussianMLE", "gaussian_log_likelihood", "gaussian_mle", "laplace_lo
 
 _LOG_2PI = math.log(2 * math.pi)
 _LOG_2 = math.log(2.0)
+
+
+def _scaled_sum(
+    kind: str, t: np.ndarray, p: np.ndarray, names: tuple[str, str]
+) -> tuple[float, int]:
+    """``(s, E)`` with :math:`\\sum_i f(t_i - p_i) = s\\, 2^E` for one output, any magnitudes.
+
+    ``E`` is 0 when the plain float64 sum is finite and far from underflow (ordinary
+    inputs: the sum is then the metrics' own, bit for bit); otherwise the terms were
+    formed scaled by powers of two, so a sum beyond float64 or below its normal range
+    is still right to a few ulps.
+    """
+    sums, top = _scaled_sums(kind, t, p, names=names)
+    return float(sums[0]), int(np.asarray(top).reshape(-1)[0])
+
+
+def _scaled_ratio(s: float, top: int, scale: float) -> float:
+    """:math:`s\\, 2^{top} / scale` rounded from one quotient of mantissas; inf if it overflows.
+
+    ``scale`` may be subnormal: its exact mantissa and exponent are used, so nothing
+    underflows or overflows before the final power of two.
+    """
+    ms, xs = math.frexp(s)
+    mc, xc = math.frexp(scale)
+    try:
+        return math.ldexp(ms / mc, xs + top - xc)
+    except OverflowError:
+        return math.inf
 
 
 def _check_one_output(y_true: np.ndarray, function: str) -> None:
@@ -137,8 +168,15 @@ def gaussian_log_likelihood(y_true: ArrayLike, y_pred: ArrayLike, *, sigma2: flo
     _check_one_output(t, "gaussian_log_likelihood")
     s2 = _check_scale(sigma2, "sigma2", "the noise variance")
     n = t.shape[0]
-    with np.errstate(over="ignore"):
-        value = -0.5 * n * (_LOG_2PI + math.log(s2) + float(_sums("sq", t, p)[0]) / n / s2)
+    sse, top = _scaled_sum("sq", t, p, ("y_true", "y_pred"))
+    value = math.inf
+    if top == 0:  # the ordinary case, unchanged: SSE is a plain float64 sum
+        with np.errstate(over="ignore"):
+            value = -0.5 * n * (_LOG_2PI + math.log(s2) + sse / n / s2)
+    if not math.isfinite(value):  # SSE = sse 2**top, beyond float64 or scaled up from underflow
+        # SSE / (2 sigma2) formed from mantissas and exponents: it is inf only if the
+        # log-likelihood itself is beyond float64 (the other term is at most ~1e3 n).
+        value = -0.5 * n * (_LOG_2PI + math.log(s2)) - _scaled_ratio(sse, top - 1, s2)
     return check_finite_value(
         value,
         "the Gaussian log-likelihood",
@@ -200,8 +238,13 @@ def laplace_log_likelihood(y_true: ArrayLike, y_pred: ArrayLike, *, b: float) ->
     _check_one_output(t, "laplace_log_likelihood")
     scale = _check_scale(b, "b", "the Laplace scale")
     n = t.shape[0]
-    with np.errstate(over="ignore"):
-        value = -n * (_LOG_2 + math.log(scale) + float(_sums("abs", t, p)[0]) / n / scale)
+    sae, top = _scaled_sum("abs", t, p, ("y_true", "y_pred"))
+    value = math.inf
+    if top == 0:  # the ordinary case, unchanged: SAE is a plain float64 sum
+        with np.errstate(over="ignore"):
+            value = -n * (_LOG_2 + math.log(scale) + sae / n / scale)
+    if not math.isfinite(value):  # SAE = sae 2**top: beyond float64, or scaled up from underflow
+        value = -n * (_LOG_2 + math.log(scale)) - _scaled_ratio(sae, top, scale)
     return check_finite_value(
         value,
         "the Laplace log-likelihood",
@@ -251,7 +294,8 @@ def gaussian_mle(
         If X is rank-deficient or numerically singular and ``on_singular="raise"``:
         the maximiser in :math:`\theta` is then not unique.
     ValueError, TypeError
-        On invalid input, as for :func:`mselib.ols`.
+        On invalid input, as for :func:`mselib.ols`; ValueError also if
+        :math:`\hat\sigma^2` itself overflows float64 (SSE alone may exceed it).
 
     See Also
     --------
@@ -285,7 +329,19 @@ def gaussian_mle(
     with np.errstate(over="ignore", invalid="ignore"):
         fitted = design @ theta
     check_finite_output(fitted, "X @ theta", X=design)
-    # The mean of the squared residuals with the metrics' float64 block kernel, which
-    # reports an overflowing sum instead of returning inf.
-    sse = _sums("sq", target, fitted, names=("y", "X @ theta"))
-    return GaussianMLE(theta, float(sse[0]) / target.shape[0])
+    # The mean of the squared residuals: the metrics' float64 block kernel, or, when
+    # that sum overflows or is near underflow, the same sum formed from scaled terms,
+    # so SSE / n is right whenever it is representable (SSE itself need not be).
+    names = ("y", "X @ theta")
+    n = target.shape[0]
+    sse, top = _scaled_sum("sq", target, fitted, names)
+    if top == 0:
+        return GaussianMLE(theta, sse / n)
+    sigma2 = _scaled_ratio(sse, top, float(n))
+    if not math.isfinite(sigma2):  # SSE / n itself is beyond float64
+        raise ValueError(
+            f"the noise variance SSE / n overflows float64 although y and X @ theta are "
+            f"finite (largest |y| {float(np.max(np.abs(target))):.3g}); expected residuals "
+            f"whose mean square stays below 1.8e+308. Rescale y and X (divide by a common factor)."
+        )
+    return GaussianMLE(theta, sigma2)

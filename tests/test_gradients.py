@@ -9,6 +9,7 @@ floating-point comparison states its error bound and why it holds.
 from __future__ import annotations
 
 import math
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -447,3 +448,53 @@ def test_numerical_gradient_reports_a_quotient_beyond_float64(f, x, eps):
         ValueError, match=r"central difference for x\[0\] overflows float64.*h = .*larger eps"
     ):
         numerical_gradient(f, x, eps=eps)
+
+
+# ------------------------------------------------------------ y_pred - y_true overflows
+def rounded_exact_grad(y_true, y_pred, w=None):
+    """2 w_i / (k W) (y_pred - y_true), in rationals, rounded once per component."""
+    t, p = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+    t2, p2 = t.reshape(t.shape[0], -1), p.reshape(p.shape[0], -1)
+    n, k = t2.shape
+    ws = [Fraction(1)] * n if w is None else [Fraction(float(v)) for v in w]
+    total = sum(ws)
+    rows = [
+        [float(2 * ws[i] / (k * total) * (Fraction(p2[i, j]) - Fraction(t2[i, j])))
+         for j in range(k)]
+        for i in range(n)
+    ]
+    return np.array(rows).reshape(p.shape)
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "w"),
+    [
+        ([-1e308, 0, 0, 0], [1e308, 0, 0, 0], None),
+        ([-1e308, 0, 0, 0], [1e308, 0, 0, 0], [1, 1, 1, 1]),
+        ([1.7e308, 3.0, -1.0, 0.0], [-1.7e308, 1.0, 2.5, 0.0], None),
+        ([1.7e308, 3.0, -1.0], [-1.7e308, 1.0, 2.5], [1e-300, 1.0, 1e300]),
+        ([[1e308, 1.0], [0.0, 2.0]], [[-1e308, 3.0], [0.0, -2.0]], [1.0, 3.0]),
+        ([[-1.5e308], [1.0], [2.0], [5.0]], [1.5e308, 0.0, 0.0, 0.0], None),
+    ],
+)
+def test_mse_grad_when_the_difference_overflows_but_the_gradient_does_not(y_true, y_pred, w):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy RuntimeWarning leaks
+        got = mse_grad(y_true, y_pred, sample_weight=w)
+    want = rounded_exact_grad(y_true, y_pred, w)
+    assert got.shape == np.shape(y_pred)
+    assert np.all(np.abs(got - want) <= 4 * EPS * np.abs(want) + 1e-320)
+
+
+def test_mse_grad_still_reports_a_gradient_beyond_float64():
+    with pytest.raises(ValueError, match=r"gradient of the MSE overflows"):
+        mse_grad([-1e308], [1e308])  # 2 * 2e308
+    with pytest.raises(ValueError, match=r"gradient of the MSE overflows"):
+        mse_grad([-1e308, 0.0], [1e308, 0.0], sample_weight=[1.0, 1e-300])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_mse_grad_ordinary_inputs_are_the_plain_formula_bit_for_bit(seed):
+    rng = np.random.default_rng(seed)
+    y, p = rng.normal(size=50) * 100, rng.normal(size=50) * 100
+    assert mse_grad(y, p).tobytes() == ((p - y) * (2.0 / 50)).tobytes()

@@ -9,6 +9,7 @@ residual sums, ``numpy.linalg.lstsq``, and numerical maximisation of the likelih
 from __future__ import annotations
 
 import math
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -318,8 +319,8 @@ def test_overflow_is_reported_not_returned(func):
         call(func, [0.0, 1e150], [0.0, -1e150], 1e-200)
     # a large but representable value is returned
     assert math.isfinite(call(func, [0.0, 1e100], [0.0, -1e100], 1e-100))
-    # residual sums that overflow by themselves are reported by the metric that sums them
-    with pytest.raises(ValueError, match=r"overflows float64.*Rescale"):
+    # residual sums beyond float64 with a scale of 1: the log-likelihood itself overflows
+    with pytest.raises(ValueError, match=r"log-likelihood overflows float64.*too small"):
         call(func, [1.7e308, 1.7e308], [0.0, 0.0], 1.0)
 
 
@@ -336,3 +337,87 @@ def test_overflow_is_reported_not_returned(func):
 def test_gaussian_mle_bad_input(X, y, error, match):
     with pytest.raises(error, match=match):
         ml.gaussian_mle(X, y)
+
+
+# ------------------------------------------------------------ the whole float64 range
+# Oracle: mpmath at 60 digits on the exact binary values of the inputs.
+
+
+def mp_log_likelihood(kind, y_true, y_pred, scale):
+    import mpmath
+
+    with mpmath.workdps(60):
+        pairs_ = zip(y_true, y_pred, strict=True)
+        e = [mpmath.mpf(float(a)) - mpmath.mpf(float(b)) for a, b in pairs_]
+        n, s = len(e), mpmath.mpf(float(scale))
+        if kind == "gaussian":
+            value = -n * mpmath.log(2 * mpmath.pi * s) / 2 - sum(d * d for d in e) / (2 * s)
+        else:
+            value = -n * mpmath.log(2 * s) - sum(abs(d) for d in e) / s
+        return float(value)
+
+
+@pytest.mark.parametrize(
+    ("func", "kind", "y_true", "y_pred", "scale", "approx"),
+    [
+        # SSE = 4e400 overflows, SSE / (2 sigma2) = 2e100 does not
+        (ml.gaussian_log_likelihood, "gaussian", [1e200, 0.0], [-1e200, 0.0], 1e300, -2.0e100),
+        # y - y_pred = 3.4e308 overflows, SAE / b = 3.4e8 does not
+        (ml.laplace_log_likelihood, "laplace", [1.7e308], [-1.7e308], 1e300, -3.4e8),
+        # the squares underflow (9e-324) and sigma2 is subnormal
+        (ml.gaussian_log_likelihood, "gaussian", [3e-162, 0.0], [0.0, 0.0], 1e-320, 734.9889138),
+        (ml.laplace_log_likelihood, "laplace", [3e-322, 0.0], [0.0, 1e-323], 1e-320, 1472.25),
+        # SSE = 4e616 and sigma2 near the largest float64
+        (ml.gaussian_log_likelihood, "gaussian", [1e308], [-1e308], 1.7e308, -1.176e308),
+        # one sample: SSE = 1.02e309 and SSE / sigma2 overflow, SSE / (2 sigma2) does not
+        (ml.gaussian_log_likelihood, "gaussian", [1.6e154], [-1.6e154], 3.0, -1.7067e308),
+        # SSE = 1.44e308 is finite, SSE / sigma2 overflows, SSE / (2 sigma2) does not
+        (ml.gaussian_log_likelihood, "gaussian", [1.2e154], [0.0], 0.5, -1.44e308),
+    ],
+)
+def test_log_likelihood_across_the_float64_range_matches_mpmath(
+    func, kind, y_true, y_pred, scale, approx
+):
+    pytest.importorskip("mpmath")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy RuntimeWarning leaks
+        got = call(func, y_true, y_pred, scale)
+    want = mp_log_likelihood(kind, y_true, y_pred, scale)
+    assert math.isclose(got, approx, rel_tol=1e-2)
+    assert abs(got - want) <= 4 * EPS * abs(want)
+
+
+@pytest.mark.parametrize("k", [-535, -530, -500, -400, -1, 1, 300, 500, 511])
+@pytest.mark.parametrize("seed", range(3))
+def test_log_likelihood_scaling_law_by_powers_of_two(k, seed):
+    # y, y_pred scaled by 2**k and sigma2 by 4**k (b by 2**k): log L shifts by -n k log 2,
+    # for both likelihoods; the unscaled problem is the oracle. From |k| ~ 512 on the
+    # plain squares overflow or underflow.
+    rng = np.random.default_rng(seed)
+    n = 5
+    y, p = rng.normal(size=n), rng.normal(size=n)
+    s2, b = 0.75, 1.25  # short mantissas: exact even when 4**k sigma2 is subnormal
+    ys, ps = np.ldexp(y, k), np.ldexp(p, k)
+    g0 = ml.gaussian_log_likelihood(y, p, sigma2=s2)
+    g = ml.gaussian_log_likelihood(ys, ps, sigma2=math.ldexp(s2, 2 * k))
+    assert math.isclose(g, g0 - n * k * math.log(2), rel_tol=0, abs_tol=1e-12 * (1 + abs(g)))
+    l0 = ml.laplace_log_likelihood(y, p, b=b)
+    lap = ml.laplace_log_likelihood(ys, ps, b=math.ldexp(b, k))
+    assert math.isclose(lap, l0 - n * k * math.log(2), rel_tol=0, abs_tol=1e-12 * (1 + abs(lap)))
+
+
+def test_gaussian_mle_sigma2_is_representable_although_the_sse_is_not():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = ml.gaussian_mle([[1.0], [1.0]], [1.3e154, -1.3e154])
+    assert fit.theta.tolist() == [0.0]
+    # SSE / n = (1.3e154)**2 exactly in rationals, rounded once
+    want = float(Fraction(1.3e154) ** 2)
+    assert abs(fit.sigma2 - want) <= 2 * EPS * want
+    # tiny residuals: SSE underflows into subnormals, SSE / n does not lose digits
+    tiny = ml.gaussian_mle([[1.0], [1.0]], [3e-162, -3e-162]).sigma2
+    want = float(Fraction(3e-162) ** 2)
+    assert abs(tiny - want) <= 2 * EPS * want
+    # a variance that is itself beyond float64 is still reported
+    with pytest.raises(ValueError, match=r"SSE / n overflows float64.*Rescale"):
+        ml.gaussian_mle([[1.0], [1.0]], [1.4e154, -1.4e154])
