@@ -144,10 +144,13 @@ def check_finite_result(values: np.ndarray | float, metric: str) -> None:
     """
     finite = math.isfinite(values) if isinstance(values, float) else np.isfinite(values).all()
     if not finite:
+        why = ""
+        if metric in ("nmse", "r2"):
+            why = " (the squared errors dwarf the variance of y_true)"
         raise ValueError(
             f"{metric} overflows float64: y_true and y_pred are finite, but the value "
-            f"exceeds {np.finfo(np.float64).max:.3g} (for nmse and r2: the squared errors "
-            f"dwarf the variance of y_true); expected inputs rescaled to a moderate range."
+            f"exceeds {np.finfo(np.float64).max:.3g}{why}; expected inputs rescaled to a "
+            f"moderate range."
         )
 
 
@@ -360,6 +363,9 @@ def _reduce(
 # underflow: a product below 2**-1022 is subnormal. It is then formed again, scaled.
 _TINY = 2.0**-900
 _NO_TERM = -(1 << 30)  # the exponent of a zero term, below every real one
+# A huber/smooth_l1 threshold below this has a half that may round (subnormal): the plain
+# kernel halves it, so such sums are always formed from scaled terms.
+_EXACT_HALF = 2.0**-1021
 
 
 def _exp_sum(mant: np.ndarray, exp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -398,10 +404,17 @@ def _terms(
     quadratic = (size <= param) if kind == "huber" else (size < param)
     if not np.isscalar(extra):  # an error that overflowed is beyond any threshold
         quadratic &= np.asarray(extra) == 0
-    with np.errstate(under="ignore"):
-        d = size - np.ldexp(0.5 * param, -np.asarray(extra))
-    md, xd = np.frexp(d)
-    xd = xd.astype(np.int64) + extra
+    if param >= _EXACT_HALF:
+        with np.errstate(under="ignore"):
+            d = size - np.ldexp(0.5 * param, -np.asarray(extra))
+        md, xd = np.frexp(d)
+        xd = xd.astype(np.int64) + extra
+    else:  # param / 2 would round: form |e| - param / 2 scaled by 2**64 (exact halving)
+        small = size < 2.0**900  # beyond, param / 2 is far below half an ulp of |e|
+        with np.errstate(over="ignore", invalid="ignore"):
+            d = np.where(small, np.ldexp(size, 64) - math.ldexp(param, 63), size)
+        md, xd = np.frexp(d)
+        xd = xd.astype(np.int64) + extra - np.where(small, 64, 0)
     mp, xp = math.frexp(param)
     if kind == "huber":  # e**2 / 2, or delta * (|e| - delta / 2)
         return np.where(quadratic, m * m, mp * md), np.where(quadratic, 2 * x - 1, xp + xd)
@@ -473,6 +486,8 @@ def _scaled_sums(
     one more pass, only in that case. So weights and errors may each span the whole
     float64 range: a tiny weight next to a huge one keeps its term.
     """
+    if kind in ("huber", "smooth_l1") and param < _EXACT_HALF:
+        return _robust_sums(kind, a, b, w, param, names)
     sums = _sums(kind, a, b, w, param, names, check=False)
     floor = _TINY * max(1.0, w_max)
     if sums.shape == (1,):  # one output: Python floats are quicker than ufuncs
@@ -561,7 +576,8 @@ def _root_mean_square(c: Checked) -> np.ndarray:
     m, x = _weight_split(c)
     # sqrt(sums 4**-k / (m 2**x)) = sqrt(sums / (m 2**r)) 2**(-k - h) with x = 2h + r.
     h, r = divmod(x, 2)
-    return np.ldexp(np.sqrt(sums / (m * 2.0**r)), -k - h)
+    with np.errstate(over="ignore"):  # an overflow is explained by _combine
+        return np.ldexp(np.sqrt(sums / (m * 2.0**r)), -k - h)
 
 
 def _first_positive(w: np.ndarray) -> int:
@@ -573,18 +589,97 @@ def _first_positive(w: np.ndarray) -> int:
     raise AssertionError("validated weights have a positive sum")  # pragma: no cover
 
 
+def _weighted_mean_row(
+    t: np.ndarray, w: np.ndarray | None, total: tuple[float, int], w_max: float
+) -> np.ndarray:
+    """Per-output weighted mean of ``t``, with :math:`W = m 2^x` given as ``total = (m, x)``."""
+    zero = np.zeros(t.shape[1:])
+    sums, top = _scaled_sums("diff", t, zero, w, names=("y_true", None), w_max=w_max)
+    m, x = total
+    with np.errstate(over="ignore", under="ignore"):
+        return np.ldexp(sums / m, np.asarray(top) - x).reshape(zero.shape)
+
+
+def _centred_squares(
+    t: np.ndarray, w: np.ndarray | None, total: tuple[float, int], w_max: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray | int]]:
+    r"""Weighted mean and sum of squared deviations of ``t``, by the corrected two-pass formula.
+
+    Returns ``(mean, sst, k, (s, E))``: the float64 mean ``m`` (a row), the true
+    :math:`\mathrm{SST} = \sum_i w_i (t_i - \bar t)^2` as ``sst * 4**-k``, and
+    :math:`\sum_i w_i (t_i - m) = s\, 2^E`. The mean ``m`` is rounded, by some
+    :math:`\delta`, and :math:`\sum_i w_i (t_i - m)^2` exceeds SST by :math:`W\delta^2`,
+    which can swamp SST (a tiny spread, a heavy weight). It is removed as
+    :math:`(\sum_i w_i (t_i - m))^2 / W` (Björck; Chan, Golub and LeVeque 1983); when that
+    removes more than a quarter of the sum, the mean is first refined,
+    :math:`m \leftarrow m + \sum_i w_i (t_i - m) / W`, which brings it within about half
+    an ulp of :math:`\bar t` (then :math:`W\delta^2 \le \mathrm{SST}`), and both sums are
+    taken again around it.
+    Every sum is formed from scaled terms where needed (:func:`_scaled_sums`), so
+    subnormal and huge ``t`` keep their digits.
+    """
+    names = ("y_true", None)
+    m, x = total
+    lost = math.log2(t.shape[0]) - 1074 + 60  # what underflow may cost the plain sum, +60 bits
+
+    def deviations(
+        centre: np.ndarray, sst: np.ndarray, k: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | int]:
+        # The plain sum is kept unless the products may have lost, to underflow, more than
+        # 2**-60 of the sum's natural scale sqrt(W * SST'), by Cauchy-Schwarz its bound.
+        # (Its size says nothing here: it is small by cancellation, by design.)
+        plain = _sums("diff", t, centre, w, 1.0, names, check=False)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = 0.5 * (np.frexp(sst)[1] - 2 * k + x)
+            ok = np.isfinite(plain) & (sst > 0) & (lost <= scale)
+        if ok.all():
+            return plain, 0
+        robust, top = _robust_sums("diff", t, centre, w, 1.0, names)
+        return np.where(ok, plain, robust), np.where(ok, 0, top)
+
+    def correction(ds: np.ndarray, dtop: np.ndarray | int, k: np.ndarray) -> np.ndarray:
+        # (s 2**E)**2 / W, at the scale of sst (4**k); never above sst (Cauchy-Schwarz)
+        ms, xs = np.frexp(ds)
+        power = 2 * (xs.astype(np.int64) + np.asarray(dtop, dtype=np.int64)) - x + 2 * k
+        power = np.clip(power, -1 << 20, 1 << 20)
+        with np.errstate(under="ignore"):
+            return np.ldexp(ms * ms / m, power)
+
+    mean = _weighted_mean_row(t, w, total, w_max)
+    sst, k = _squares(t, mean, w, names, w_max)
+    ds, dtop = deviations(mean, sst, k)
+    fix = correction(ds, dtop, k)
+    if np.any(4.0 * fix > sst):  # the rounding of the mean costs digits: refine it
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            refined = mean + np.ldexp(ds / m, np.asarray(dtop) - x).reshape(mean.shape)
+        refined = np.where(np.isfinite(refined), refined, mean)
+        if not np.array_equal(refined, mean):
+            mean = refined
+            sst, k = _squares(t, mean, w, names, w_max)
+            ds, dtop = deviations(mean, sst, k)
+            fix = correction(ds, dtop, k)
+    corrected = np.maximum(sst - np.where(sst == 0, 0.0, fix), 0.0)
+    changed = corrected != sst
+    if changed.any():  # renormalise what the subtraction shrank
+        s2, k2 = _to_quarters(corrected, -2 * k)
+        sst, k = np.where(changed, s2, sst), np.where(changed, k2, k)
+    return mean, sst, k, (ds, dtop)
+
+
 def _sse_sst(
     c: Checked, metric: str, *, constant_ok: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per-output weighted sums of squared errors and of squared deviations of y_true.
+    r"""Per-output weighted sums of squared errors and of squared deviations of y_true.
 
-    The deviations are taken from the weighted mean, as scikit-learn does. Whether
+    The deviations are taken from the weighted mean, as scikit-learn does, but by the
+    corrected two-pass formula (:func:`_centred_squares`), so the rounding of the mean
+    does not inflate SST. Whether
     an output is constant is decided exactly, from the weighted absolute
     deviations from its first positively weighted value, not from the sum of
     squares: a rounded mean leaves a tiny positive sum even for constant data.
     A constant output raises ``ValueError``, unless ``constant_ok``: its ``sst`` is
     then exactly 0. The sums come scaled, with the shift ``s`` such that
-    :math:`\\mathrm{SSE}/\\mathrm{SST}` is ``(sse / sst) * 4**s``: the ratio keeps its
+    :math:`\mathrm{SSE}/\mathrm{SST}` is ``(sse / sst) * 4**s``: the ratio keeps its
     digits however small or large the data are. The last item is the scale of ``sst``:
     the true SST is ``sst * 4**-k_sst``.
     """
@@ -592,9 +687,8 @@ def _sse_sst(
     y0 = np.asarray(t[0 if w is None else _first_positive(w)], dtype=np.float64)
     names = ("y_true", None)
     spread, _ = _scaled_sums("abs", t, y0, w, names=names, w_max=top_w)
-    mean = _per_weight(*_scaled_sums("diff", t, np.zeros_like(y0), w, names=names, w_max=top_w), c)
     sse, k_sse = _squares(t, c.y_pred, w, ("y_true", "y_pred"), top_w)
-    sst, k_sst = _squares(t, mean.reshape(y0.shape), w, names, top_w)
+    _, sst, k_sst, _ = _centred_squares(t, w, _weight_split(c), top_w)
     hint = _CONSTANT_HINT[metric]
     if constant_ok:
         sst = np.where(spread == 0, 0.0, sst)
@@ -625,6 +719,15 @@ def _combine(values: np.ndarray, multioutput: str | np.ndarray, metric: str) -> 
     with np.errstate(over="ignore", invalid="ignore"):
         if isinstance(multioutput, str):  # uniform: np.mean, without its overhead
             result = float(np.add.reduce(values)) / values.size
+            if not math.isfinite(result) and np.isfinite(values).all():
+                # the sum overflowed, not the mean: average a quarter of each (exact
+                # scaling; what a tiny value loses is negligible next to the sum)
+                with np.errstate(under="ignore"):
+                    quarter = float(np.add.reduce(np.ldexp(values, -2))) / values.size
+                try:
+                    result = math.ldexp(quarter, 2)
+                except OverflowError:
+                    result = math.inf
         else:
             result = float(_weighted_mean(values, multioutput))
     check_finite_result(result, metric)
@@ -637,7 +740,8 @@ def _combine(values: np.ndarray, multioutput: str | np.ndarray, metric: str) -> 
 
 def _weight_total(w: np.ndarray) -> tuple[float, int]:
     """``(m, x)`` with :math:`\\sum_i w_i = m\\, 2^x`, ``m`` in [1, 2), for checked weights."""
-    total, exp = float(np.sum(w)), 0
+    with np.errstate(over="ignore"):  # an overflowing sum is taken again, scaled
+        total, exp = float(np.sum(w)), 0
     if not math.isfinite(total):
         exp, total = 64, float(np.sum(np.ldexp(w, -64)))
     m, x = math.frexp(total)

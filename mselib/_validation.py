@@ -177,7 +177,8 @@ def _check_weights(value: Any, name: str, length: int, length_name: str) -> Weig
             f"positive weight."
         )
     w = w.astype(np.float64, copy=False)
-    total, exp = float(np.sum(w)), 0
+    with np.errstate(over="ignore"):  # an overflowing sum is diagnosed and redone below
+        total, exp = float(np.sum(w)), 0
     if not math.isfinite(total):  # huge weights: the sum is kept as total * 2**64
         exp = 64
         total = float(np.sum(np.ldexp(w, -exp)))

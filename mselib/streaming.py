@@ -20,8 +20,11 @@ Within a chunk every sum is accumulated in float64 blocks by the engine the
 metrics use (:mod:`mselib._accumulate`, which scales the terms by powers of two
 when they would overflow or underflow, weights included); the sums of
 different chunks are added with compensation (Knuth's TwoSum), so the error does
-not grow with the number of chunks. Means are kept as offsets from a value of
-the data, so that merging the means of data far from zero keeps their digits.
+not grow with the number of chunks. A chunk's M2 is formed by the corrected
+two-pass formula around its refined mean, as the metrics form the variance, and
+means are kept as a base value plus an offset (the chunk's float64 mean and what it
+lost to rounding; a constant output's value and 0), so that merging the means of
+data far from zero keeps their digits.
 ``import mselib`` does not import Dask: Dask arrays are recognised by the module
 of their type, and Dask is imported only when one is met.
 """
@@ -42,6 +45,7 @@ from mselib._accumulate import (
     _QUANTITY_CENTRED,
     R2_STRINGS,
     UNIFORM_STRINGS,
+    _centred_squares,
     _combine,
     _first_positive,
     _ratio,
@@ -66,9 +70,12 @@ _OVERFLOW, _LARGEST, _LARGEST_T = 18, 19, 20  # bit mask; max |value| (all input
 _HEAD = 21
 # Sums of squares are kept as (hi + lo) * 4**-k with an integer k per output, as the metrics
 # scale them (mselib._accumulate._squares): right from subnormal to huge data.
-# _MEAN holds the mean's offset from _FIRST, the first positively weighted value of y_true.
-_SQ, _SQ_LO, _SQ_K, _ABS, _ABS_LO, _M2, _M2_LO, _M2_K, _MEAN, _FIRST, _CONST = range(11)
-_FIELDS = 11
+# The mean is _FIRST + _MEAN: per chunk, the float64 mean of y_true and the residual it lost
+# to rounding (for a constant output, its value and 0); after merges, a base value and offset.
+# The sum of absolute errors is (hi + lo) * 2**k, with k from _ABS_K (_NO_ABS when it is 0).
+_SQ, _SQ_LO, _SQ_K, _ABS, _ABS_LO, _M2, _M2_LO, _M2_K, _MEAN, _FIRST, _CONST, _ABS_K = range(12)
+_FIELDS = 12
+_NO_ABS = -(1 << 20)
 _LABELS = ("NaN", "+inf", "-inf")
 
 # Overflow bits: sums mselib.metrics does not rescale, and the mean squared error itself.
@@ -79,7 +86,9 @@ _OVERFLOW_ORDER = {  # the order in which mselib.metrics meets them
     "mae": (_ABS_BIT,),
     "nmse": (_SPREAD_BIT, _DIFF_BIT),
     "r2": (_SPREAD_BIT, _DIFF_BIT),
-    "all": (_ABS_BIT, _SPREAD_BIT, _DIFF_BIT),
+    # checked on update and merge: an overflowing sum of |errors| is refused only by mae(),
+    # as only mselib.mae refuses it (rmse, nmse and r2 of the same data are finite)
+    "all": (_SPREAD_BIT, _DIFF_BIT),
 }
 _KINDS = {  # which statistics each metric needs
     "mse": frozenset({"sq"}),
@@ -110,6 +119,7 @@ def _blank(k: int) -> np.ndarray:
     vec[_NEG_ROW] = np.inf
     _block(vec, _FIRST, k)[:] = np.nan
     _block(vec, _CONST, k)[:] = 1.0
+    _block(vec, _ABS_K, k)[:] = _NO_ABS
     return vec
 
 
@@ -194,15 +204,12 @@ def _chunk_state(
             _block(vec, _SQ, k)[:], _block(vec, _SQ_K, k)[:] = sums, shift
         if "abs" in kinds:
             sums, top = _scaled_sums("abs", t, p, w, w_max=w_max)
-            with np.errstate(over="ignore"):
-                _block(vec, _ABS, k)[:] = np.ldexp(sums, top - exp)
+            mant, power = np.frexp(sums)  # kept scaled: the sum may exceed float64
+            _block(vec, _ABS, k)[:] = mant
+            _block(vec, _ABS_K, k)[:] = np.where(mant == 0, _NO_ABS, power + top - exp)
     except ValueError:  # a NaN/inf in the inputs
         _record_nonfinite(vec, "y_true", t, offset)
         _record_nonfinite(vec, "y_pred", p, offset)
-        return vec
-    if not _abs_below(vec, k, np.inf):  # a sum of |errors| that overflows
-        vec[_OVERFLOW] = _ABS_BIT
-        vec[_LARGEST] = _largest(t, p, w)
         return vec
     if "var" in kinds and omega > 0:
         _variance_part(vec, t, w, omega, k, exp, w_max)
@@ -217,35 +224,34 @@ def _variance_part(
     vec: np.ndarray, t: np.ndarray, w: np.ndarray | None, omega: float, k: int, exp: int,
     w_max: float,
 ) -> None:
-    """Mean, M2 (two passes), first positively weighted value and constancy of ``y_true``.
+    """Mean, M2 (corrected two-pass), first value and constancy of ``y_true``.
 
     ``omega`` is the total weight divided by ``2**exp``; ``w`` the weights as given.
     """
     names = ("y_true", None)
     y0 = np.asarray(t[0 if w is None else _first_positive(w)], dtype=np.float64)
     spread, _ = _scaled_sums("abs", t, y0, w, names=names, w_max=w_max)  # 0 iff constant
-    # The mean as y0 + offset: the offset is a sum of small deviations, so it keeps
-    # its digits when the mean is large next to the spread (merges need them).
-    sums, top = _scaled_sums("diff", t, y0, w, names=names, w_max=w_max)
+    # M2 as mselib.metrics computes SST (corrected two-pass, around the refined float64
+    # mean m), and the mean as m + offset with offset = sum_i w_i (y_i - m) / W, what m
+    # lost to rounding: merges need those digits. A constant output keeps its value y0
+    # as first value and offset 0, so merges and messages see the data's own value.
     m, x = math.frexp(omega)  # omega = (2 m) 2**(x - 1), and dividing by 2 m cannot overflow
-    with np.errstate(over="ignore", under="ignore"):
-        offset = np.ldexp(sums / (2.0 * m), top - x + 1 - exp)
-    if not np.isfinite(offset).all():  # the inputs are finite here: an overflow
-        vec[_OVERFLOW] = _DIFF_BIT
-        vec[_LARGEST_T] = _largest(t, w)
-        return
-    mean = y0.ravel() + offset
-    m2, shift = _squares(t, mean.reshape(y0.shape), w, names, w_max)
+    total = (2.0 * m, x - 1 + exp)
+    mean, m2, shift, (ds, dtop) = _centred_squares(t, w, total, w_max)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        offset = np.ldexp(ds / total[0], np.asarray(dtop) - total[1]).ravel()
+    constant = (spread == 0).ravel()
     m2, shift = _to_quarters(m2, -2 * shift - exp)
-    _block(vec, _MEAN, k)[:] = offset
+    _block(vec, _MEAN, k)[:] = np.where(constant, 0.0, offset)
     _block(vec, _M2, k)[:], _block(vec, _M2_K, k)[:] = m2, shift
-    _block(vec, _FIRST, k)[:] = y0.ravel()
+    _block(vec, _FIRST, k)[:] = np.where(constant, y0.ravel(), mean.ravel())
     _block(vec, _CONST, k)[:] = spread == 0
 
 
 def _abs_below(vec: np.ndarray, k: int, bound: float) -> bool:
-    with np.errstate(invalid="ignore"):
-        return bool(np.all(np.abs(_block(vec, _ABS, k)) < bound))
+    with np.errstate(over="ignore", invalid="ignore"):
+        true = np.ldexp(_block(vec, _ABS, k), _block(vec, _ABS_K, k).astype(np.int64))
+        return bool(np.all(np.abs(true) < bound))
 
 
 def _two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -291,7 +297,13 @@ def _merge(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
     out[_EXP] = exp
     wa, wb = int(a[_EXP] - exp), int(b[_EXP] - exp)
     _add_into(out, a, b, slice(_OMEGA, _OMEGA + 1), slice(_OMEGA_LO, _OMEGA_LO + 1), wa, wb)
-    _add_into(out, a, b, _field(k, _ABS), _field(k, _ABS_LO), wa, wb)
+    abs_a, abs_b = _block(a, _ABS_K, k).astype(np.int64), _block(b, _ABS_K, k).astype(np.int64)
+    abs_a = np.where(abs_a == _NO_ABS, _NO_ABS, abs_a + wa)
+    abs_b = np.where(abs_b == _NO_ABS, _NO_ABS, abs_b + wb)
+    abs_k = np.maximum(abs_a, abs_b)  # the larger part keeps its digits
+    _block(out, _ABS_K, k)[:] = abs_k
+    _add_into(out, a, b, _field(k, _ABS), _field(k, _ABS_LO),
+              np.maximum(abs_a - abs_k, -2000), np.maximum(abs_b - abs_k, -2000))
     # Sums of squares (hi + lo) * 4**-k, each weighed by 2**wa or 2**wb: align to the scale
     # of the larger part (no overflow; what the alignment loses to underflow is negligible
     # next to the larger part, which keeps its digits).
@@ -310,7 +322,7 @@ def _merge(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
         for field in (_M2, _M2_LO):
             _block(out, field, k)[:] = np.ldexp(_block(source, field, k), shift)
         return out
-    # Means are stored as offsets from a first value, that of the heavier part in the merged
+    # Means are stored as offsets from a base value, that of the heavier part in the merged
     # state, so that the offset stays small. The difference of the means is formed from the
     # differences of first values and of offsets, each with its rounding error (TwoSum):
     # a first value far from the mean (a tiny weight) then costs no digits.
@@ -399,8 +411,7 @@ def _raise_zero_weights(vec: np.ndarray) -> None:
 def _raise_overflow(vec: np.ndarray, k: int, order: tuple[int, ...], weighted: bool) -> None:
     """Raise mselib.metrics' overflow error for the first sum that is not finite."""
     flagged = int(vec[_OVERFLOW])
-    if _ABS_BIT in order and not np.all(np.isfinite(_total(vec, _ABS, k))):
-        flagged |= _ABS_BIT  # finite chunk sums whose total overflows
+
     for bit in order:
         if flagged & bit:
             _overflow_error(bit, vec, weighted)
@@ -450,9 +461,14 @@ def _finish(
     omega = vec[_OMEGA] + vec[_OMEGA_LO]
     sq, sq_k = _total(vec, _SQ, k), _block(vec, _SQ_K, k).astype(int)
     if metric == "mae":
-        return _combine(_total(vec, _ABS, k) / omega, multioutput, metric)
+        with np.errstate(over="ignore"):
+            values = np.ldexp(_total(vec, _ABS, k) / omega, _block(vec, _ABS_K, k).astype(int))
+        if not np.isfinite(values).all():
+            _overflow_error(_ABS_BIT, vec, weighted)
+        return _combine(values, multioutput, metric)
     if metric == "rmse":  # the root before undoing the scale, as mselib.rmse
-        values = np.ldexp(np.sqrt(sq / omega), -sq_k)
+        with np.errstate(over="ignore"):  # an overflow is explained by _combine
+            values = np.ldexp(np.sqrt(sq / omega), -sq_k)
         return _combine(values, multioutput, metric)
     if metric == "mse":
         with np.errstate(over="ignore"):

@@ -421,8 +421,6 @@ BAD = [
      r"y_true is constant \(every sample equals 1.7e\+308\)"),
     ("overflow-nmse-ratio", nmse, ([0.0, 1e-150], [1e10, 0.0]), {}, ValueError,
      r"nmse overflows float64: y_true and y_pred are finite.*expected inputs rescaled"),
-    ("overflow-average", mse, ([[1.3e154, 1.3e154]], [[0.0, 0.0]]), {}, ValueError,
-     r"mse overflows float64"),
 ]
 
 
@@ -598,3 +596,147 @@ def test_masked_arrays_are_refused_unless_nothing_is_masked():
 def test_smooth_l1_across_the_float64_range(error, beta, expected):
     # (a subnormal beta carries fewer digits; halving it rounds: hence 1e-14, not 1 ulp)
     assert metrics.smooth_l1([0.0], [error], beta=beta) == pytest.approx(float(expected), rel=1e-14)
+
+
+# ---------------------------------------------------------------- adversarial accuracy
+def _exact_ratio(y, p, w=None):
+    """SSE / SST in exact rational arithmetic, rounded once to float64 (the oracle)."""
+    ys, ps = [Fraction(float(v)) for v in y], [Fraction(float(v)) for v in p]
+    ws = _frac_weights(w, len(ys))
+    total = sum(ws)
+    mean = sum(a * b for a, b in zip(ws, ys, strict=True)) / total
+    sse = sum(a * (b - c) ** 2 for a, b, c in zip(ws, ys, ps, strict=True))
+    sst = sum(a * (b - mean) ** 2 for a, b in zip(ws, ys, strict=True))
+    return float(sse / sst)
+
+
+def _ulps(got, want):
+    return abs(got - want) / math.ulp(want)
+
+
+@pytest.mark.parametrize(
+    ("y", "p", "w"),
+    [
+        ([0.0, 5e-324], [0.0, 0.0], None),  # mean 2.5e-324 rounds to 0 or 5e-324
+        ([1e8, 1e8 + 1.4901161193847656e-08], [1e8, 1e8], None),  # mean halfway
+        ([0.8, -1.5], [12.7, 7.3], [1e-4, 1e30]),  # the mean rounds by an ulp
+        ([100000000.00000003, 100000000.00000001], [100000049.40588674, 99999973.50786516],
+         [3.7558268592135037e133, 1.0244416632110478e97]),
+        ([-0.9783079515153658, 5.50475114036066e-06],
+         [-0.97833794297624678, -1.3529232648530287e-03], [8.58, 2.06e203]),
+    ],
+)
+def test_nmse_and_r2_are_not_swamped_by_the_rounding_of_the_mean(y, p, w):
+    want = _exact_ratio(y, p, w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _ulps(nmse(y, p, sample_weight=w), want) <= 4
+        assert _ulps(1.0 - r2(y, p, sample_weight=w), want) <= 4 + abs(want) / math.ulp(1.0)
+        assert r2(y, p, sample_weight=w) == pytest.approx(1.0 - want, rel=1e-14, abs=1e-300)
+
+
+@st.composite
+def _wide(draw):
+    """A few samples whose weights span 1e-300..1e300 and whose y may be tightly clustered."""
+    n = draw(st.integers(2, 7))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    style = draw(st.sampled_from(["spread", "clustered", "subnormal"]))
+    if style == "spread":
+        y = rng.normal(size=n) * 10.0 ** rng.uniform(-5, 5)
+    elif style == "clustered":  # a few ulps of 1e8 apart
+        y = 1e8 + rng.integers(-3, 4, size=n) * 2.0**-26
+    else:
+        y = rng.integers(-3, 4, size=n) * 5e-324
+    p = y + rng.normal(size=n) * 10.0 ** rng.uniform(-5, 5)
+    w = 10.0 ** rng.uniform(-300, 300, size=n)
+    return y, p, w
+
+
+@given(_wide())
+def test_nmse_is_right_to_a_few_ulps_with_weights_across_the_range(data):
+    y, p, w = data
+    try:
+        want = _exact_ratio(y, p, w)
+    except (ZeroDivisionError, OverflowError):  # constant y_true, or beyond float64
+        return
+    if not 0 < want < 1e300:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _ulps(nmse(y, p, sample_weight=w), want) <= 4
+
+
+@pytest.mark.parametrize("metric", [mse, mae, rmse])
+def test_uniform_average_does_not_overflow_when_the_average_is_finite(metric):
+    v = 1.3e154
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = metric([[0.0, 0.0]], [[v, v]])
+        assert got == metric([[0.0, 0.0]], [[v, v]], multioutput=[1, 1])
+        assert math.isfinite(got)
+        assert mae([[0.0, 0.0]], [[1.7e308, 1.7e308]]) == 1.7e308
+
+
+def test_overflow_message_names_only_what_applies():
+    with pytest.raises(ValueError, match="mean squared error overflows") as info:
+        mse([0.0], [1.4e154 * 1e1])
+    assert "nmse" not in str(info.value)
+    with pytest.raises(ValueError, match=r"nmse overflows float64.*variance of y_true"):
+        nmse([0.0, 5e-324], [1e300, 1e300])
+    try:
+        _accumulate.check_finite_result(math.inf, "mse")
+    except ValueError as err:
+        assert "nmse" not in str(err) and "variance" not in str(err)
+
+
+@pytest.mark.parametrize(
+    ("weights", "multioutput"),
+    [([1e308] * 3, "uniform_average"), ([1.0, 2.0, 3.0], [1e308, 1e308])],
+)
+def test_weights_summing_past_float64_warn_nothing(weights, multioutput):
+    y_true, y_pred = [[1.0, 2.0], [2.0, 3.0], [3.0, 4.0]], [[1.5, 2.0], [2.0, 3.0], [2.0, 4.5]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = mse(y_true, y_pred, sample_weight=weights, multioutput=multioutput)
+    cols = _frac_cols(y_true), _frac_cols(y_pred)
+    ws = _frac_weights(weights, 3)
+    per = [
+        sum(a * (b - c) ** 2 for a, b, c in zip(ws, t, q, strict=True)) / sum(ws)
+        for t, q in zip(*cols, strict=True)
+    ]
+    out = [Fraction(1), Fraction(1)] if isinstance(multioutput, str) else [
+        Fraction(v) for v in multioutput]
+    want = float(sum(a * b for a, b in zip(out, per, strict=True)) / sum(out))
+    assert _ulps(got, want) <= 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert mse([1.0, 2, 3], [1.5, 2, 2], sample_weight=[1e308] * 3) == pytest.approx(
+            1.25 / 3, rel=1e-15)
+
+
+def _exact_huber(e, delta):
+    e, d = abs(Fraction(e)), Fraction(delta)
+    return e * e / 2 if e <= d else d * (e - d / 2)
+
+
+@pytest.mark.parametrize("param", [5e-324, 1.5e-323, 2.5e-323, 2.0**-1022 + 5e-324, 3e-310])
+@pytest.mark.parametrize("error", [1.0, 1e300, 1e-320, 7e-323, 1.7e308])
+def test_huber_and_smooth_l1_with_a_subnormal_threshold(param, error):
+    from mselib.metrics import smooth_l1
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got_h = huber([0.0], [error], delta=param)
+        got_s = smooth_l1([0.0], [error], beta=param)
+    want_h = _exact_huber(error, param)
+    want_s = want_h / Fraction(param)
+    if want_h:
+        assert _ulps(got_h, float(want_h)) <= 2
+    assert _ulps(got_s, float(want_s)) <= 2
+
+
+def test_an_rmse_past_float64_is_refused_without_a_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="rmse overflows float64"):
+            rmse([-1.7e308, 1.7e308], [1.7e308, -1.7e308])

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -194,7 +196,6 @@ def test_a_refused_chunk_leaves_the_accumulator_unchanged():
         ((t[6:, 0], p[6:, 0]), {}, "this chunk has 1 output (shape (6,)), but the accumulator"),
         ((t[6:] > 0, p[6:]), {}, "must hold real numbers"),
         ((t[6:], p[6:]), {"sample_weight": np.ones(5)}, "one weight per sample (n = 6)"),
-        ((t[6:], np.full((6, 2), 1.5e308)), {}, "the sum of absolute errors overflows"),
     ]
     for args, options, message in refusals:
         with pytest.raises((ValueError, TypeError), match=re.escape(message)):
@@ -353,3 +354,80 @@ def test_a_missing_dask_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.array", None)
     with pytest.raises(ImportError, match=r"need Dask: pip install 'dask\[array\]'"):
         dask_metric("mse", np.zeros(3), np.zeros(3))
+
+
+# ---------------------------------------------------------------- weights across the range
+def _exact_nmse(y, p, w):
+    """SSE / SST in exact rational arithmetic on the float inputs, rounded once."""
+    from fractions import Fraction
+
+    ys, ps, ws = ([Fraction(float(v)) for v in a] for a in (y, p, w))
+    total = sum(ws)
+    mean = sum(a * b for a, b in zip(ws, ys, strict=True)) / total
+    sse = sum(a * (b - c) ** 2 for a, b, c in zip(ws, ys, ps, strict=True))
+    sst = sum(a * (b - mean) ** 2 for a, b in zip(ws, ys, strict=True))
+    return float(sse / sst)
+
+
+def test_accumulator_nmse_with_weights_far_apart_matches_the_function():
+    y = [-0.9783079515153658, 5.50475114036066e-06]
+    p = [-0.97833794297624678, -1.3529232648530287e-03]
+    w = [8.58, 2.06e203]
+    want = _exact_nmse(y, p, w)  # 4.629106131349466e+196
+    acc = ml.RegressionAccumulator().update(y, p, sample_weight=w)
+    assert acc.nmse() == pytest.approx(want, rel=4e-16)
+    assert acc.r2() == pytest.approx(1.0 - want, rel=4e-16)
+    assert acc.nmse() == pytest.approx(ml.nmse(y, p, sample_weight=w), rel=4e-16)
+
+
+@st.composite
+def wide_chunked(draw):
+    n = draw(st.integers(2, 8))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    style = draw(st.sampled_from(["spread", "clustered", "subnormal"]))
+    if style == "spread":
+        t = rng.normal(size=n) * 10.0 ** rng.uniform(-5, 5)
+    elif style == "clustered":  # a few ulps of 1e8 apart: the mean rounds
+        t = 1e8 + rng.integers(-3, 4, size=n) * 2.0**-26
+    else:
+        t = rng.integers(-3, 4, size=n) * 5e-324
+    p = t + rng.normal(size=n) * 10.0 ** rng.uniform(-5, 5)
+    w = 10.0 ** rng.uniform(-300, 300, size=n)
+    cuts = sorted(set(draw(st.lists(st.integers(1, n - 1), max_size=4))))
+    return t, p, w, [0, *cuts, n]
+
+
+@given(wide_chunked())
+def test_accumulator_equals_the_functions_with_weights_across_the_range(data):
+    t, p, w, bounds = data
+    try:
+        want = _exact_nmse(t, p, w)
+    except (ZeroDivisionError, OverflowError):  # constant y_true, or beyond float64
+        return
+    if not 0 < want < 1e300:
+        return
+    acc = accumulate(t, p, w, bounds)
+    got, function = acc.nmse(), ml.nmse(t, p, sample_weight=w)
+    ulp = math.ulp(want)
+    assert abs(got - want) <= 4 * ulp, (got, want)
+    assert abs(function - want) <= 4 * ulp, (function, want)
+    assert acc.r2() == pytest.approx(ml.r2(t, p, sample_weight=w), rel=1e-14, abs=4 * ulp)
+
+
+def test_a_sum_of_absolute_errors_past_float64_fails_only_mae():
+    t, p = [-1e308, 0.0], [1e308, 0.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        acc = ml.RegressionAccumulator().update(t, p)
+        assert acc.rmse() == ml.rmse(t, p) == pytest.approx(math.sqrt(2) * 1e308, rel=1e-15)
+        assert acc.mae() == ml.mae(t, p) == 1e308
+        assert acc.nmse() == ml.nmse(t, p)
+        split = ml.RegressionAccumulator().update(t[:1], p[:1]).update(t[1:], p[1:])
+        assert split.mae() == 1e308
+        tiny = ml.RegressionAccumulator().update([5e-324, 0.0], [0.0, 0.0]).update([1e-320], [0])
+        assert tiny.mae() == ml.mae([5e-324, 0.0, 1e-320], [0.0, 0.0, 0.0])
+        big = ml.RegressionAccumulator().update([-1.7e308, 1.7e308], [1.7e308, -1.7e308])
+        with pytest.raises(ValueError, match="the sum of absolute errors overflows"):
+            big.mae()
+        with pytest.raises(ValueError, match="rmse overflows float64"):
+            big.rmse()
