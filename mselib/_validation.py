@@ -46,20 +46,33 @@ class Weights(NamedTuple):
     largest: float
 
 
+def refuse_masked(value: Any, name: str, *, prefix: str = "", remedy: str = "") -> None:
+    """Raise ``ValueError`` if ``value`` is a masked array with masked entries.
+
+    Converting it would silently use the values under the mask. ``prefix`` starts the
+    message (a label); ``remedy`` replaces the default advice.
+    """
+    if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
+        count = int(np.ma.count_masked(value))
+        remedy = remedy or (
+            f"Expected a plain array: remove the masked samples from every argument (e.g. "
+            f"keep = ~np.ma.getmaskarray({name}), then index each array with keep), or give "
+            f"them sample_weight 0."
+        )
+        raise ValueError(
+            f"{prefix}{name} is a masked array with {count} masked "
+            f"entr{'ies' if count != 1 else 'y'}; mselib does not drop or fill them "
+            f"silently. {remedy}"
+        )
+
+
 def _as_real_array(value: Any, name: str) -> np.ndarray:
     """Convert ``value`` to an ndarray of a real (integer or float) dtype, without copying.
 
     A masked array with masked entries is refused: converting it would silently use the
     values under the mask.
     """
-    if isinstance(value, np.ma.MaskedArray) and np.ma.is_masked(value):
-        count = int(np.ma.count_masked(value))
-        raise ValueError(
-            f"{name} is a masked array with {count} masked entr{'ies' if count != 1 else 'y'}; "
-            f"mselib does not drop or fill them silently. Expected a plain array: remove the "
-            f"masked samples from every argument (e.g. keep = ~np.ma.getmaskarray({name}), "
-            f"then index each array with keep), or give them sample_weight 0."
-        )
+    refuse_masked(value, name)
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as exc:

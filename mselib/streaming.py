@@ -42,7 +42,6 @@ from numpy.typing import ArrayLike
 from mselib._accumulate import (
     _CONSTANT_HINT,
     _QUANTITY,
-    _QUANTITY_CENTRED,
     R2_STRINGS,
     UNIFORM_STRINGS,
     _centred_squares,
@@ -66,8 +65,8 @@ __all__ = ["RegressionAccumulator"]
 _N, _EXP, _OMEGA, _OMEGA_LO = 0, 1, 2, 3
 _BAD = {"y_true": 4, "y_pred": 8, "sample_weight": 12}  # each: row, column, count, code
 _NEG_ROW, _NEG_VALUE = 16, 17  # the first negative weight
-_OVERFLOW, _LARGEST, _LARGEST_T = 18, 19, 20  # bit mask; max |value| (all inputs; y_true, w)
-_HEAD = 21
+_LARGEST = 18  # max |value| of all inputs, for overflow messages
+_HEAD = 19
 # Sums of squares are kept as (hi + lo) * 4**-k with an integer k per output, as the metrics
 # scale them (mselib._accumulate._squares): right from subnormal to huge data.
 # The mean is _FIRST + _MEAN: per chunk, the float64 mean of y_true and the residual it lost
@@ -78,18 +77,6 @@ _FIELDS = 12
 _NO_ABS = -(1 << 20)
 _LABELS = ("NaN", "+inf", "-inf")
 
-# Overflow bits: sums mselib.metrics does not rescale, and the mean squared error itself.
-_ABS_BIT, _SPREAD_BIT, _DIFF_BIT, _MEAN_SQ_BIT = 1, 2, 4, 8
-_OVERFLOW_ORDER = {  # the order in which mselib.metrics meets them
-    "mse": (_MEAN_SQ_BIT,),
-    "rmse": (),
-    "mae": (_ABS_BIT,),
-    "nmse": (_SPREAD_BIT, _DIFF_BIT),
-    "r2": (_SPREAD_BIT, _DIFF_BIT),
-    # checked on update and merge: an overflowing sum of |errors| is refused only by mae(),
-    # as only mselib.mae refuses it (rmse, nmse and r2 of the same data are finite)
-    "all": (_SPREAD_BIT, _DIFF_BIT),
-}
 _KINDS = {  # which statistics each metric needs
     "mse": frozenset({"sq"}),
     "rmse": frozenset({"sq"}),
@@ -214,9 +201,8 @@ def _chunk_state(
     if "var" in kinds and omega > 0:
         _variance_part(vec, t, w, omega, k, exp, w_max)
     huge = np.any(_block(vec, _SQ_K, k) < 0) or np.any(_block(vec, _M2_K, k) < 0)
-    if vec[_OVERFLOW] == 0 and (huge or not _abs_below(vec, k, _LARGE)):
+    if huge or not _abs_below(vec, k, _LARGE):
         vec[_LARGEST] = _largest(t, p, w)
-        vec[_LARGEST_T] = _largest(t, w)
     return vec
 
 
@@ -286,9 +272,7 @@ def _merge(a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
             out[slot : slot + width] = b[slot : slot + width]
     for slot in _BAD.values():
         out[slot + 2] = a[slot + 2] + b[slot + 2]  # counts add up
-    out[_OVERFLOW] = int(a[_OVERFLOW]) | int(b[_OVERFLOW])
     out[_LARGEST] = max(a[_LARGEST], b[_LARGEST])
-    out[_LARGEST_T] = max(a[_LARGEST_T], b[_LARGEST_T])
     # Weighted sums carry the binary scale of their weights: align to the larger one.
     positive_a, positive_b = a[_OMEGA] > 0, b[_OMEGA] > 0
     exp = max(a[_EXP], b[_EXP]) if positive_a == positive_b else (
@@ -408,33 +392,17 @@ def _raise_zero_weights(vec: np.ndarray) -> None:
         )
 
 
-def _raise_overflow(vec: np.ndarray, k: int, order: tuple[int, ...], weighted: bool) -> None:
-    """Raise mselib.metrics' overflow error for the first sum that is not finite."""
-    flagged = int(vec[_OVERFLOW])
-
-    for bit in order:
-        if flagged & bit:
-            _overflow_error(bit, vec, weighted)
-
-
-def _overflow_error(bit: int, vec: np.ndarray, weighted: bool) -> None:
-    if bit in (_ABS_BIT, _MEAN_SQ_BIT):
-        kind, given, largest = ("abs" if bit == _ABS_BIT else "sq"), ["y_true", "y_pred"], vec[
-            _LARGEST
-        ]
-        quantity = _QUANTITY[kind]
-    else:
-        kind = "abs" if bit == _SPREAD_BIT else "diff"
-        quantity, given = _QUANTITY_CENTRED[kind], ["y_true"]
-        largest = vec[_LARGEST_T]
+def _overflow_error(kind: str, vec: np.ndarray, weighted: bool) -> None:
+    """mselib.metrics' error when the mean of ``kind`` ("abs" or "sq") overflows float64."""
+    given, largest = ["y_true", "y_pred"], vec[_LARGEST]
     if weighted:
         given.append("sample_weight")
-    what = "the mean squared error" if bit == _MEAN_SQ_BIT else f"the sum of {quantity}"
+    what = "the mean squared error" if kind == "sq" else f"the sum of {_QUANTITY[kind]}"
     raise ValueError(
         f"{what} overflows float64: {', '.join(given)} "
         f"{'is' if len(given) == 1 else 'are'} finite but too large (largest |value| "
         f"{largest:.3g}); expected inputs for which "
-        f"{'it' if bit == _MEAN_SQ_BIT else 'this sum'} stays below "
+        f"{'it' if kind == 'sq' else 'this sum'} stays below "
         f"{np.finfo(np.float64).max:.3g}. Rescale them (divide by a common factor)."
     )
 
@@ -457,14 +425,13 @@ def _finish(
     _raise_inputs(vec, k, weight_dtype)
     if weighted:
         _raise_zero_weights(vec)
-    _raise_overflow(vec, k, _OVERFLOW_ORDER[metric], weighted)
     omega = vec[_OMEGA] + vec[_OMEGA_LO]
     sq, sq_k = _total(vec, _SQ, k), _block(vec, _SQ_K, k).astype(int)
     if metric == "mae":
         with np.errstate(over="ignore"):
             values = np.ldexp(_total(vec, _ABS, k) / omega, _block(vec, _ABS_K, k).astype(int))
         if not np.isfinite(values).all():
-            _overflow_error(_ABS_BIT, vec, weighted)
+            _overflow_error("abs", vec, weighted)
         return _combine(values, multioutput, metric)
     if metric == "rmse":  # the root before undoing the scale, as mselib.rmse
         with np.errstate(over="ignore"):  # an overflow is explained by _combine
@@ -474,7 +441,7 @@ def _finish(
         with np.errstate(over="ignore"):
             values = np.ldexp(sq / omega, -2 * sq_k)
         if not np.isfinite(values).all():
-            _overflow_error(_MEAN_SQ_BIT, vec, weighted)
+            _overflow_error("sq", vec, weighted)
         return _combine(values, multioutput, metric)
     sst, sst_k = _total(vec, _M2, k), _block(vec, _M2_K, k).astype(int)
     shift = sst_k - sq_k
@@ -650,9 +617,7 @@ class RegressionAccumulator:
             _check_weight_shape(w, t.shape[0])
         vec = _chunk_state(t, p, w, offset=self.n_samples, kinds=_ALL_KINDS, k=k)
         _raise_inputs(vec, k, None if w is None else w.dtype)
-        _raise_overflow(vec, k, _OVERFLOW_ORDER["all"], w is not None)
         merged = vec if self._vec is None else _merge(self._vec, vec, k)
-        _raise_overflow(merged, k, _OVERFLOW_ORDER["all"], self._weighted or w is not None)
         self._vec, self._k = merged, k
         if w is not None:
             self._weighted, self._weight_dtype = True, w.dtype
@@ -712,7 +677,6 @@ class RegressionAccumulator:
         assert k is not None
         weighted = self._weighted or other._weighted
         merged = _merge(self._vec, other._vec, k)
-        _raise_overflow(merged, k, _OVERFLOW_ORDER["all"], weighted)
         result._vec, result._k, result._weighted = merged, k, weighted
         result._weight_dtype = self._weight_dtype or other._weight_dtype
         return result

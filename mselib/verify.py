@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike
 
-from mselib._validation import _KIND_NAMES, check_flag, check_scalar
+from mselib._validation import _KIND_NAMES, check_flag, check_scalar, refuse_masked
 
 if TYPE_CHECKING:
     import sympy as sp
@@ -115,15 +115,11 @@ def _as_compared_array(value: ArrayLike, name: str, label: str) -> np.ndarray:
     that it is compared exactly.
     """
     if isinstance(value, np.ma.MaskedArray):
-        if np.ma.is_masked(value):
-            count = int(np.ma.count_masked(value))
-            raise ValueError(
-                f"{label}: {name} is a masked array with {count} masked "
-                f"entr{'ies' if count != 1 else 'y'}; assert_close does not compare the "
-                f"values under the mask, nor drop them silently. Compare the unmasked "
-                f"values explicitly, e.g. keep = ~np.ma.getmaskarray({name}) and index both "
-                f"sides with keep."
-            )
+        refuse_masked(
+            value, name, prefix=f"{label}: ",
+            remedy=f"Compare the unmasked values explicitly, e.g. keep = "
+            f"~np.ma.getmaskarray({name}) and index both sides with keep.",
+        )
         value = np.ma.getdata(value)
     try:
         arr = np.asarray(value)

@@ -13,6 +13,7 @@ import math
 import warnings
 from fractions import Fraction
 
+import exact_oracle
 import numpy as np
 import pytest
 from hypothesis import assume, given
@@ -21,24 +22,9 @@ from sklearn.linear_model import Ridge
 
 import mselib as ml
 
-
 # ---------------------------------------------------------------- exact oracles
-def frac_matrix(A) -> list[list[Fraction]]:
-    return [[Fraction(float(v)) for v in row] for row in np.asarray(A, dtype=float)]
-
-
-def frac_solve(M: list[list[Fraction]], b: list[Fraction]) -> list[Fraction]:
-    """Gauss-Jordan elimination in exact rationals (M square and nonsingular)."""
-    p = len(M)
-    A = [[*row, rhs] for row, rhs in zip(M, b, strict=True)]
-    for c in range(p):
-        piv = next(r for r in range(c, p) if A[r][c] != 0)
-        A[c], A[piv] = A[piv], A[c]
-        A[c] = [v / A[c][c] for v in A[c]]
-        for r in range(p):
-            if r != c and A[r][c] != 0:
-                A[r] = [a - A[r][c] * e for a, e in zip(A[r], A[c], strict=True)]
-    return [A[r][p] for r in range(p)]
+frac_matrix = exact_oracle.fractions
+frac_solve = exact_oracle.solve
 
 
 def gram(A: list[list[Fraction]]) -> list[list[Fraction]]:

@@ -11,6 +11,7 @@ import math
 import warnings
 from fractions import Fraction
 
+import exact_oracle
 import numpy as np
 import pytest
 from hypothesis import given
@@ -28,24 +29,7 @@ METHODS = ["exact", "qr"]
 
 
 # ---------------------------------------------------------------- exact oracles
-def exact_lstsq(X, y) -> list[Fraction]:
-    """The exact least-squares solution of the float64 data (full column rank)."""
-    Xf = [[Fraction(float(v)) for v in row] for row in np.asarray(X, dtype=float)]
-    yf = [Fraction(float(v)) for v in np.asarray(y, dtype=float)]
-    p = len(Xf[0])
-    M = [
-        [sum(r[i] * r[j] for r in Xf) for j in range(p)]
-        + [sum(r[i] * t for r, t in zip(Xf, yf, strict=True))]
-        for i in range(p)
-    ]
-    for c in range(p):
-        piv = next(r for r in range(c, p) if M[r][c] != 0)
-        M[c], M[piv] = M[piv], M[c]
-        M[c] = [v / M[c][c] for v in M[c]]
-        for r in range(p):
-            if r != c:
-                M[r] = [a - M[r][c] * b for a, b in zip(M[r], M[c], strict=True)]
-    return [M[r][p] for r in range(p)]
+exact_lstsq = exact_oracle.lstsq
 
 
 def ulps_off(w: np.ndarray, exact: list[Fraction]) -> float:

@@ -14,6 +14,7 @@ import math
 import warnings
 from fractions import Fraction
 
+import exact_oracle
 import numpy as np
 import pytest
 from hypothesis import assume, given
@@ -391,19 +392,7 @@ def test_overflow_is_reported():
 # Oracles: exact rational refits (fractions.Fraction), and the same problem at a moderate
 # scale: with X' = c X, alpha' = c^2 alpha (c a power of two) loo_mse, kfold_mse and gcv
 # are unchanged and effective_dof too; y' = d y multiplies the three MSEs by d^2.
-def exact_solve(A: list[list[Fraction]], b: list[Fraction]) -> list[Fraction]:
-    """Gauss-Jordan elimination in exact rational arithmetic (A nonsingular)."""
-    m = len(A)
-    rows = [[*row, value] for row, value in zip(A, b, strict=True)]
-    for c in range(m):
-        pivot = next(r for r in range(c, m) if rows[r][c] != 0)
-        rows[c], rows[pivot] = rows[pivot], rows[c]
-        rows[c] = [v / rows[c][c] for v in rows[c]]
-        for r in range(m):
-            if r != c and rows[r][c] != 0:
-                factor = rows[r][c]
-                rows[r] = [v - factor * w for v, w in zip(rows[r], rows[c], strict=True)]
-    return [row[m] for row in rows]
+exact_solve = exact_oracle.solve
 
 
 def exact_ridge_predict(X_train, y_train, X_test, alpha: Fraction) -> list[Fraction]:
