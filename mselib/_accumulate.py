@@ -17,10 +17,11 @@ and this module imports no public one, so there is no import cycle.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import threading
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 
@@ -167,6 +168,9 @@ _SERIAL = 8192
 _BLOCK = 1 << 16
 _PIN_ABOVE = 1 << 15  # elements; below, serial blocks beat the 8-15 us cost of pinning
 _SPLIT_ABOVE = 1 << 20  # elements; below, waking a second thread costs more than it saves
+# Block sums are kept for this many blocks at a time, then added to the total, so the extra
+# memory does not grow with n (2**28 elements per group; fewer blocks give one group).
+_GROUP = 1 << 12
 _local = threading.local()  # per-thread reusable block buffers
 
 
@@ -274,13 +278,16 @@ def _sums(
     rows = max(1, block // width)
     row_b = b.ndim < a.ndim
     count = -(-n // rows)
-    parts = np.empty((count, width))  # one row of partial sums per block
+    parts = np.empty((min(count, _GROUP), width))  # one row of partial sums per block
 
-    def loop(indices: Iterator[int]) -> None:
+    def loop(indices: Iterator[int], first: int) -> None:
+        """Blocks ``first + k`` for ``k`` in ``indices``; the sum of block ``first + k`` goes to
+        ``parts[k]``."""
         flat, flat_aux = _buffers(rows * width)
         # Overflow and NaN are diagnosed from the sums; numpy need not warn first.
         with np.errstate(over="ignore", invalid="ignore"):
-            for block_index in indices:
+            for k in indices:
+                block_index = first + k
                 i = block_index * rows
                 j = min(i + rows, n)
                 e, x = flat[: (j - i) * width], flat_aux[: (j - i) * width]
@@ -295,15 +302,19 @@ def _sums(
                     np.copyto(x, bi)
                     bi = x
                 np.subtract(ai, bi, out=e)
-                parts[block_index] = _reduce(kind, e, x, None if w is None else w[i:j], param)
+                parts[k] = _reduce(kind, e, x, None if w is None else w[i:j], param)
 
-    with context:
-        if n * width > _SPLIT_ABOVE and worker_count() > 1:
-            run_split(loop, count)
-        else:
-            loop(iter(range(count)))
-    with np.errstate(over="ignore", invalid="ignore"):
-        total = parts[0] if count == 1 else np.add.reduce(parts)
+    split = n * width > _SPLIT_ABOVE and worker_count() > 1
+    total = None
+    with context, np.errstate(over="ignore", invalid="ignore"):
+        for first in range(0, count, _GROUP):
+            size = min(_GROUP, count - first)
+            if split:
+                run_split(functools.partial(loop, first=first), size)
+            else:
+                loop(iter(range(size)), first)
+            group = np.add.reduce(parts[:size])  # a new array: parts is reused
+            total = group if total is None else total + group
     if check and not all(map(math.isfinite, total.tolist())):
         _raise_sum(kind, a, b, w, names)
     return total
@@ -442,10 +453,13 @@ def _robust_sums(
     rows = max(1, _SERIAL // width)
     row_b = b.ndim < a.ndim
     count = -(-n // rows)
-    parts = np.empty((count, width))
-    exps = np.empty((count, width), dtype=np.int64)
+    parts = np.empty((min(count, _GROUP), width))  # per block, reused for each group
+    exps = np.empty((min(count, _GROUP), width), dtype=np.int64)
+    total: tuple[np.ndarray, np.ndarray] | None = None
     with np.errstate(over="ignore", invalid="ignore"):
-        for block_index, i in enumerate(range(0, n, rows)):
+        for block_index in range(count):
+            k = block_index % _GROUP
+            i = block_index * rows
             j = min(i + rows, n)
             ai = a[i:j].astype(np.float64, copy=False)
             bi = np.asarray(b if row_b else b[i:j], dtype=np.float64)
@@ -462,8 +476,13 @@ def _robust_sums(
                 if mant.ndim == 2:
                     mw, xw = mw[:, None], xw[:, None]
                 mant, exp = mant * mw, exp + xw
-            parts[block_index], exps[block_index] = _exp_sum(mant, exp)
-    s, top = _exp_sum(parts, exps)  # the blocks, relative to the largest
+            parts[k], exps[k] = _exp_sum(mant, exp)
+            if k == _GROUP - 1 or block_index == count - 1:  # a group is complete: fold it
+                group = _exp_sum(parts[: k + 1], exps[: k + 1])  # relative to the largest
+                if total is not None:
+                    group = _exp_sum(np.stack([total[0], group[0]]), np.stack([total[1], group[1]]))
+                total = group
+    s, top = cast("tuple[np.ndarray, np.ndarray]", total)  # n > 0: at least one block
     if not np.isfinite(s).all():  # only NaN or inf in the inputs: say where
         _raise_sum(kind, a, b, w, names)
     return s, top
@@ -581,11 +600,12 @@ def _root_mean_square(c: Checked) -> np.ndarray:
 
 
 def _first_positive(w: np.ndarray) -> int:
-    """Index of the first positive weight (one exists), without an n-sized temporary."""
-    for i in range(0, w.shape[0], _BLOCK):
-        hits = np.flatnonzero(w[i : i + _BLOCK])
-        if hits.size:
-            return i + int(hits[0])
+    """Index of the first positive weight (one exists), with O(_SERIAL) temporaries."""
+    for i in range(0, w.shape[0], _SERIAL):
+        block = w[i : i + _SERIAL]
+        k = int(np.argmax(block > 0))  # the first True, or 0 if there is none
+        if block[k] > 0:
+            return i + k
     raise AssertionError("validated weights have a positive sum")  # pragma: no cover
 
 

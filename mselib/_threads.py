@@ -64,7 +64,10 @@ def _worker_pool() -> Any:
             if _pool is None:
                 from concurrent.futures import ThreadPoolExecutor
 
-                _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mselib")
+                # One worker: the calling thread is the other. A second pooled thread would
+                # only appear in a race (a call submitted before the worker is marked idle
+                # again), and would hold block buffers of its own.
+                _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mselib")
     return _pool
 
 

@@ -296,6 +296,62 @@ def test_long_loops_split_between_two_threads_give_the_serial_result(monkeypatch
         mse(a, b)
 
 
+@pytest.mark.parametrize("split", [True, False])
+def test_block_sums_are_folded_in_groups_so_memory_does_not_grow_with_n(monkeypatch, split):
+    # Block sums are kept for _GROUP blocks at a time, then added to the total. With groups
+    # of 3 blocks of 1024 elements, 20 blocks make 7 groups (the last of 2 blocks); the
+    # result must be the exact mean to float64 accuracy (oracle: Fraction), for 1 and 2
+    # outputs, weighted or not, on one thread or two.
+    monkeypatch.setattr(_accumulate, "_BLOCK", 1024)
+    monkeypatch.setattr(_accumulate, "_SERIAL", 256)
+    monkeypatch.setattr(_accumulate, "_PIN_ABOVE", 512)
+    monkeypatch.setattr(_accumulate, "_GROUP", 3)
+    monkeypatch.setattr(_accumulate, "_SPLIT_ABOVE", 0 if split else 10**9)
+    monkeypatch.setattr(_accumulate, "_local", threading.local())  # buffers of the new size
+    groups = []
+    if split:  # count the groups: one split loop per group
+        real = _accumulate.run_split
+        monkeypatch.setattr(_accumulate, "run_split",
+                            lambda work, count: (groups.append(count), real(work, count)))
+    rng = np.random.default_rng(21)
+    n = 20 * 1024 - 5
+    for shape in [(n,), (n // 2, 2)]:
+        a = rng.standard_normal(shape)
+        b = rng.standard_normal(shape).astype(np.float32)
+        w = rng.uniform(0, 2, shape[0])
+        for weights in (None, w):
+            omega = [Fraction(1)] * shape[0] if weights is None else list(map(Fraction, w))
+            d = a.reshape(shape[0], -1) - b.reshape(shape[0], -1).astype(np.float64)
+            total = sum(omega)
+            exact = [
+                sum(o * Fraction(float(x)) ** 2 for o, x in zip(omega, col, strict=True)) / total
+                for col in d.T
+            ]
+            got = mse(a, b, sample_weight=weights, multioutput="raw_values")
+            np.testing.assert_allclose(got, [float(x) for x in exact], rtol=1e-14)
+            # 2**-600 times smaller: the squares underflow, and the robust path (blocks of
+            # _SERIAL elements, also folded in groups) forms the sums from scaled terms.
+            tiny = rmse(np.ldexp(a, -600), np.ldexp(b.astype(np.float64), -600),
+                        sample_weight=weights, multioutput="raw_values")
+            np.testing.assert_allclose(np.ldexp(tiny, 600), [math.sqrt(x) for x in exact],
+                                       rtol=1e-14)
+    if split:  # 20 blocks in groups of 3, 3, 3, 3, 3, 3, 2; eight plain passes
+        assert groups == [3, 3, 3, 3, 3, 3, 2] * 8
+
+
+def test_one_pooled_worker_even_when_calls_follow_each_other_fast():
+    # The split loop uses the calling thread and one pooled worker. A pool of two would
+    # start a second worker (with block buffers of its own) whenever a call is submitted
+    # before the first worker is marked idle again, which happens under load.
+    n = _accumulate._SPLIT_ABOVE + 1
+    a = np.ones(n)
+    for _ in range(50):
+        mse(a, a)
+    names = [t.name for t in threading.enumerate() if t.name.startswith("mselib")]
+    assert len(names) <= 1, names
+    assert _threads._worker_pool()._max_workers == 1
+
+
 def test_input_is_not_modified():
     yt = np.array([1.0, 2.0, 4.0])
     yp = np.array([1.5, 2.0, 3.0])
