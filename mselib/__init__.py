@@ -84,4 +84,4 @@ __all__ = [
     "softmax_cross_entropy_grad",
 ]
 
-__version__ = "0.3.0"
+__version__ = "0.3.1"
