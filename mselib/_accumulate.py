@@ -248,9 +248,10 @@ def _sums(
     row of shape ``a.shape[1:]`` subtracted from every sample (for centring).
     ``w`` is None (unit weights) or validated sample weights. Returns shape ``(k,)``.
 
-    Each block of differences lands in one reusable float64 buffer, so the
-    whole call costs one pass over the inputs and O(block) extra memory; from
-    ``_SPLIT_ABOVE`` elements on, the blocks are split between two threads. A sum
+    Each block of differences lands in one reusable float64 buffer, and the block
+    sums are added to the total every ``_GROUP`` blocks, so the whole call costs one
+    pass over the inputs and O(block) extra memory; from ``_SPLIT_ABOVE`` elements
+    on, the blocks are split between two threads. A sum
     of terms is finite iff every term is, so NaN/inf inputs are detected from
     the result, and only then located by :func:`raise_nonfinite`. The plain products
     may overflow or lose digits to underflow: :func:`_scaled_sums` decides.
