@@ -132,6 +132,7 @@ def test_any_tree_of_merges_gives_the_same_metrics(data, rnd):
         assert_same(got, expected, label)
 
 
+@pytest.mark.slow  # about 10 s: .ci/run runs it; chapter 11 runs Dask on a cluster
 @given(chunked_data(max_n=30), st.integers(2, 4), st.booleans())
 def test_dask_path_equals_the_metrics(data, split_every, lazy_weights):
     t, p, w, bounds = data
@@ -316,6 +317,7 @@ def test_is_lazy_and_the_numpy_path_do_not_import_dask():
     assert is_lazy(np.zeros(2), da.zeros(2)) and not is_lazy(None)
 
 
+@pytest.mark.slow  # starts two worker processes: .ci/run runs it
 def test_on_a_local_cluster_of_two_processes():
     from dask.distributed import Client, LocalCluster
 
