@@ -96,14 +96,15 @@ def speed_table() -> dict[tuple[int, str], dict[str, list[float]]]:
 
 def peak_memory(n: int = 10**7) -> None:
     rng = np.random.default_rng(SEED + 1)
-    print(f"\n## Peak extra memory at n = {n:.0e} (tracemalloc, first call in the thread)\n")
+    print(f"\n## Peak extra memory at n = {n:.0e} "
+          "(tracemalloc, first call: both threads' buffers)\n")
     print("| dtype   | implementation              | peak extra | input (a and b) | ratio |")
     print("|---------|-----------------------------|------------|-----------------|-------|")
     for dtype in DTYPES:
         a = rng.standard_normal(n).astype(dtype)
         b = rng.standard_normal(n).astype(dtype)
         for name, f in list(candidates(a, b).items())[1:]:
-            _accumulate._local.__dict__.clear()  # count the reusable buffers too
+            _accumulate._local = threading.local()  # count every thread's buffers too
             tracemalloc.start()
             f()
             _, peak = tracemalloc.get_traced_memory()
