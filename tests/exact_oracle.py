@@ -1,6 +1,7 @@
-"""Exact rational arithmetic, the oracle the least-squares tests compare against.
+"""Exact rational arithmetic, the oracle the least-squares and ratio tests compare against.
 
-Independent of mselib: plain Gauss-Jordan elimination on :class:`fractions.Fraction`.
+Independent of mselib: plain Gauss-Jordan elimination on :class:`fractions.Fraction`, and the
+weighted SSE / SST of float inputs; plus samples that span the whole float64 range.
 """
 
 from __future__ import annotations
@@ -38,3 +39,31 @@ def lstsq(X, y) -> list[Fraction]:
     gram = [[sum(r[i] * r[j] for r in Xf) for j in range(p)] for i in range(p)]
     rhs = [sum(r[i] * t for r, t in zip(Xf, yf, strict=True)) for i in range(p)]
     return solve(gram, rhs)
+
+
+def nmse(y, p, w=None) -> float:
+    """Weighted SSE / SST of the float inputs in exact arithmetic, rounded once to float64."""
+    ys, ps = [Fraction(float(v)) for v in y], [Fraction(float(v)) for v in p]
+    ws = [Fraction(1)] * len(ys) if w is None else [Fraction(float(v)) for v in w]
+    total = sum(ws)
+    mean = sum(a * b for a, b in zip(ws, ys, strict=True)) / total
+    sse = sum(a * (b - c) ** 2 for a, b, c in zip(ws, ys, ps, strict=True))
+    sst = sum(a * (b - mean) ** 2 for a, b in zip(ws, ys, strict=True))
+    return float(sse / sst)
+
+
+def wide_samples(rng: np.random.Generator, n: int, style: str):
+    """``(y, p, w)``: n samples whose weights span 1e-300..1e300; y spread over a random decade,
+    clustered a few ulps of 1e8 apart (the mean rounds), or subnormal."""
+    if style == "spread":
+        y = rng.normal(size=n) * 10.0 ** rng.uniform(-5, 5)
+    elif style == "clustered":
+        y = 1e8 + rng.integers(-3, 4, size=n) * 2.0**-26
+    else:
+        y = rng.integers(-3, 4, size=n) * 5e-324
+    p = y + rng.normal(size=n) * 10.0 ** rng.uniform(-5, 5)
+    w = 10.0 ** rng.uniform(-300, 300, size=n)
+    return y, p, w
+
+
+WIDE_STYLES = ("spread", "clustered", "subnormal")

@@ -11,6 +11,7 @@ import threading
 import warnings
 from fractions import Fraction
 
+import exact_oracle
 import numpy as np
 import pytest
 from hypothesis import given
@@ -655,15 +656,7 @@ def test_smooth_l1_across_the_float64_range(error, beta, expected):
 
 
 # ---------------------------------------------------------------- adversarial accuracy
-def _exact_ratio(y, p, w=None):
-    """SSE / SST in exact rational arithmetic, rounded once to float64 (the oracle)."""
-    ys, ps = [Fraction(float(v)) for v in y], [Fraction(float(v)) for v in p]
-    ws = _frac_weights(w, len(ys))
-    total = sum(ws)
-    mean = sum(a * b for a, b in zip(ws, ys, strict=True)) / total
-    sse = sum(a * (b - c) ** 2 for a, b, c in zip(ws, ys, ps, strict=True))
-    sst = sum(a * (b - mean) ** 2 for a, b in zip(ws, ys, strict=True))
-    return float(sse / sst)
+_exact_ratio = exact_oracle.nmse
 
 
 def _ulps(got, want):
@@ -694,18 +687,9 @@ def test_nmse_and_r2_are_not_swamped_by_the_rounding_of_the_mean(y, p, w):
 @st.composite
 def _wide(draw):
     """A few samples whose weights span 1e-300..1e300 and whose y may be tightly clustered."""
-    n = draw(st.integers(2, 7))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    style = draw(st.sampled_from(["spread", "clustered", "subnormal"]))
-    if style == "spread":
-        y = rng.normal(size=n) * 10.0 ** rng.uniform(-5, 5)
-    elif style == "clustered":  # a few ulps of 1e8 apart
-        y = 1e8 + rng.integers(-3, 4, size=n) * 2.0**-26
-    else:
-        y = rng.integers(-3, 4, size=n) * 5e-324
-    p = y + rng.normal(size=n) * 10.0 ** rng.uniform(-5, 5)
-    w = 10.0 ** rng.uniform(-300, 300, size=n)
-    return y, p, w
+    n, style = draw(st.integers(2, 7)), draw(st.sampled_from(exact_oracle.WIDE_STYLES))
+    return exact_oracle.wide_samples(rng, n, style)
 
 
 @given(_wide())

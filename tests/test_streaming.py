@@ -17,6 +17,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import exact_oracle
 import numpy as np
 import pytest
 from hypothesis import given
@@ -359,16 +360,7 @@ def test_a_missing_dask_is_a_clear_error(monkeypatch):
 
 
 # ---------------------------------------------------------------- weights across the range
-def _exact_nmse(y, p, w):
-    """SSE / SST in exact rational arithmetic on the float inputs, rounded once."""
-    from fractions import Fraction
-
-    ys, ps, ws = ([Fraction(float(v)) for v in a] for a in (y, p, w))
-    total = sum(ws)
-    mean = sum(a * b for a, b in zip(ws, ys, strict=True)) / total
-    sse = sum(a * (b - c) ** 2 for a, b, c in zip(ws, ys, ps, strict=True))
-    sst = sum(a * (b - mean) ** 2 for a, b in zip(ws, ys, strict=True))
-    return float(sse / sst)
+_exact_nmse = exact_oracle.nmse
 
 
 def test_accumulator_nmse_with_weights_far_apart_matches_the_function():
@@ -384,17 +376,9 @@ def test_accumulator_nmse_with_weights_far_apart_matches_the_function():
 
 @st.composite
 def wide_chunked(draw):
-    n = draw(st.integers(2, 8))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    style = draw(st.sampled_from(["spread", "clustered", "subnormal"]))
-    if style == "spread":
-        t = rng.normal(size=n) * 10.0 ** rng.uniform(-5, 5)
-    elif style == "clustered":  # a few ulps of 1e8 apart: the mean rounds
-        t = 1e8 + rng.integers(-3, 4, size=n) * 2.0**-26
-    else:
-        t = rng.integers(-3, 4, size=n) * 5e-324
-    p = t + rng.normal(size=n) * 10.0 ** rng.uniform(-5, 5)
-    w = 10.0 ** rng.uniform(-300, 300, size=n)
+    n, style = draw(st.integers(2, 8)), draw(st.sampled_from(exact_oracle.WIDE_STYLES))
+    t, p, w = exact_oracle.wide_samples(rng, n, style)
     cuts = sorted(set(draw(st.lists(st.integers(1, n - 1), max_size=4))))
     return t, p, w, [0, *cuts, n]
 
